@@ -1,0 +1,58 @@
+# Two entry points: `make run` serves the platform, `make test` runs the whole suite.
+# Everything else here is the set-up they share.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := app/static/vendor
+export ACADEMY_ENV ?= development
+
+.PHONY: run test lint types pytest deps system db demo images clean
+
+run: deps
+	scripts/setup-system.sh --optional
+	$(BIN)/academy db upgrade
+	$(BIN)/academy demo
+	$(BIN)/academy serve
+
+test: deps system lint types pytest
+
+deps: $(VENV)/.installed $(VENDOR)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Front-end libraries come from the npm registry and are copied next to the app's own static files.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/@xterm/xterm/lib/xterm.js node_modules/@xterm/xterm/css/xterm.css \
+	   node_modules/@xterm/addon-fit/lib/addon-fit.js \
+	   node_modules/asciinema-player/dist/bundle/asciinema-player.min.js \
+	   node_modules/asciinema-player/dist/bundle/asciinema-player.css $(VENDOR)/
+	touch $@
+
+system: deps
+	scripts/setup-system.sh
+
+db:
+	$(BIN)/academy db upgrade
+
+demo:
+	$(BIN)/academy demo
+
+
+lint:
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+types:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

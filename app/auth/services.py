@@ -1,0 +1,184 @@
+"""Account operations. They flush; the request (or CLI command) commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth.models import Invitation, LoginAttempt, Role, User
+from app.clock import as_utc, utcnow
+from app.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+IP_FAILURES_PER_WINDOW = 30
+# A hash to compare against when the e-mail is unknown, so both paths cost the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
+
+
+class AccountError(ValueError):
+    """An account operation was refused; the message is safe to show."""
+
+
+class LoginRefused(AccountError):
+    """A login failed; the message never says which part was wrong."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failures lock an account, and for how long."""
+
+    max_failures: int = 5
+    lockout_minutes: int = 15
+
+
+def normalise_email(email: str) -> str:
+    """Return the canonical form used to store and look up an e-mail address."""
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short to resist guessing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def find_user(email: str) -> User | None:
+    """Return the user with this e-mail address, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, full_name: str, password: str, role: Role = Role.TRAINEE) -> User:
+    """Create an account with a hashed password."""
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    if not full_name.strip():
+        raise AccountError("A full name is required.")
+    check_password_strength(password)
+    if find_user(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=Role(role).value,
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace a user's password and clear any lockout."""
+    check_password_strength(password)
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+def set_role(user: User, role: Role) -> None:
+    """Change what a user may do."""
+    user.role = Role(role).value
+    db.session.flush()
+
+
+def authenticate(email: str, password: str, ip_address: str, policy: LoginPolicy) -> User:
+    """Return the user for valid credentials, or raise LoginRefused and count the failure."""
+    now = utcnow()
+    window_start = now - timedelta(minutes=policy.lockout_minutes)
+    recent = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.ip_address == ip_address, LoginAttempt.at >= window_start
+        )
+    )
+    if (recent or 0) >= IP_FAILURES_PER_WINDOW:
+        raise LoginRefused("Too many failed logins from your address. Try again later.", throttled=True)
+    user = find_user(email)
+    if user is not None and user.locked_until and as_utc(user.locked_until) > now:
+        raise LoginRefused(
+            "This account is locked after repeated failed logins. Try again later.", throttled=True
+        )
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address, at=now))
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= policy.max_failures:
+                user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+                user.failed_logins = 0
+        db.session.flush()
+        raise LoginRefused("Invalid e-mail address or password.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < window_start))
+    db.session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(
+    email: str,
+    role: Role,
+    invited_by: User | None,
+    days: int,
+    full_name: str = "",
+    cohort_id: int | None = None,
+) -> tuple[Invitation, str]:
+    """Create an invitation and return it with the secret token for its link."""
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    if find_user(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        full_name=full_name.strip(),
+        role=Role(role).value,
+        cohort_id=cohort_id,
+        token_hash=_token_hash(token),
+        invited_by_id=invited_by.id if invited_by else None,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token
+
+
+def open_invitation(token: str) -> Invitation:
+    """Return the pending invitation for a token, or say why it cannot be used."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None:
+        raise AccountError("This invitation link is not valid. Ask your coordinator for a new one.")
+    if invitation.accepted_at is not None:
+        raise AccountError("This invitation has already been used. Log in instead.")
+    if as_utc(invitation.expires_at) <= utcnow():
+        raise AccountError("This invitation has expired. Ask your coordinator for a new one.")
+    return invitation
+
+
+def accept_invitation(token: str, full_name: str, password: str) -> User:
+    """Create the invited account and close the invitation."""
+    invitation = open_invitation(token)
+    user = create_user(invitation.email, full_name, password, Role(invitation.role))
+    invitation.accepted_at = utcnow()
+    if invitation.cohort_id is not None:
+        from app.coordination.services import add_member
+
+        add_member(invitation.cohort_id, user.id)
+    db.session.flush()
+    return user

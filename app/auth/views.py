@@ -1,0 +1,170 @@
+"""Log in and out, accept invitations, and the admin's user pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.auth import services
+from app.auth.access import login_required, public, roles_required
+from app.auth.forms import AcceptInvitationForm, ActiveForm, InviteForm, LoginForm, RoleForm
+from app.auth.models import Role, User
+from app.config import Settings
+from app.coordination.services import cohorts_visible_to
+from app.extensions import db
+from app.notifications import notify
+
+bp = Blueprint("auth", __name__)
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["ACADEMY"]
+    return settings
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow redirects within this site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("learning.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> str | Response | tuple[str, int]:
+    """Show the login form and log the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        settings = _settings()
+        policy = services.LoginPolicy(settings.login_max_failures, settings.login_lockout_minutes)
+        try:
+            user = services.authenticate(
+                form.email.data or "", form.password.data or "", request.remote_addr or "?", policy
+            )
+        except services.LoginRefused as refused:
+            # Failures are recorded, so this response must commit: it is a 200 with the form.
+            flash(str(refused), "error")
+            return render_template("auth/login.html", form=form)
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    """Let an invited person set their password."""
+    try:
+        invitation = services.open_invitation(token)
+    except services.AccountError as error:
+        return render_template("errors.html", code=400, title="Invitation", message=str(error)), 400
+    form = AcceptInvitationForm(full_name=invitation.full_name)
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.full_name.data or "", form.password.data or "")
+        except services.AccountError as error:
+            flash(str(error), "error")
+            return render_template("auth/accept.html", form=form, invitation=invitation)
+        login_user(user)
+        flash("Welcome to Ops Academy.", "info")
+        return redirect(url_for("learning.home"))
+    return render_template("auth/accept.html", form=form, invitation=invitation)
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    cohorts = cohorts_visible_to(current_user)
+    form.cohort_id.choices = [(0, "No cohort")] + [(c.id, c.name) for c in cohorts]
+    if not current_user.has_role(Role.ADMIN):
+        form.role.choices = [(Role.TRAINEE.value, "Trainee")]
+    return form
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def invite() -> str | Response:
+    """Invite someone by e-mail; the link lets them set a password."""
+    form = _invite_form()
+    link = None
+    if form.validate_on_submit():
+        cohort_id = form.cohort_id.data or None
+        if not current_user.has_role(Role.ADMIN) and cohort_id is None:
+            flash("Choose one of your cohorts.", "error")
+            return render_template("auth/invite.html", form=form, link=None)
+        try:
+            invitation, token = services.invite(
+                form.email.data or "",
+                Role(form.role.data),
+                current_user,
+                _settings().invitation_days,
+                full_name=form.full_name.data or "",
+                cohort_id=cohort_id,
+            )
+        except services.AccountError as error:
+            flash(str(error), "error")
+            return render_template("auth/invite.html", form=form, link=None)
+        link = _settings().base_url + url_for("auth.accept_invitation", token=token)
+        notify(
+            invitation.email,
+            "Your Ops Academy invitation",
+            f"You have been invited to Ops Academy. Set your password here: {link}\n"
+            f"The link expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC.",
+        )
+        flash(f"Invitation created for {invitation.email}.", "info")
+    return render_template("auth/invite.html", form=form, link=link)
+
+
+@bp.route("/admin/users")
+@roles_required(Role.ADMIN)
+def users() -> str:
+    """List every account."""
+    people = db.session.scalars(select(User).order_by(User.role, User.full_name)).all()
+    return render_template(
+        "auth/users.html", users=people, role_form=RoleForm(), active_form=ActiveForm(), roles=list(Role)
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@roles_required(Role.ADMIN)
+def change_role(user_id: int) -> Response:
+    """Give a user another role."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot change your own role.", "error")
+    else:
+        services.set_role(user, Role(form.role.data))
+        flash(f"{user.full_name} is now {user.role}.", "info")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.ADMIN)
+def toggle_active(user_id: int) -> Response:
+    """Deactivate or reactivate an account."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot deactivate yourself.", "error")
+    else:
+        user.active = not user.active
+        flash(f"{user.full_name} is {'active' if user.active else 'deactivated'}.", "info")
+    return redirect(url_for("auth.users"))

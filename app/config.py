@@ -1,0 +1,139 @@
+"""Settings read once from ACADEMY_* environment variables and validated."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the platform can be configured with."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    content_dir: Path
+    labs_dir: Path
+    instance_dir: Path
+    base_url: str
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    invitation_days: int = 7
+    docker_url: str = ""
+    sandbox_pool_size: int = 2
+    sandbox_idle_minutes: int = 30
+    sandbox_hard_limit_minutes: int = 180
+    sandbox_memory_mb: int = 768
+    sandbox_cpus: float = 1.0
+    sandbox_pids: int = 512
+    sandbox_disk_mb: int = 2048
+    sandbox_allow_outbound: bool = False
+    supervisor_in_web: bool = True
+    certificate_months: int = 12
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "academy@localhost"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings from the environment."""
+        env = os.environ if env is None else env
+        mode = env.get("ACADEMY_ENV", "production")
+        if mode not in ENVIRONMENTS:
+            raise ConfigError(f"ACADEMY_ENV must be one of {', '.join(ENVIRONMENTS)}, got {mode!r}")
+        instance = Path(env.get("ACADEMY_INSTANCE_DIR", str(ROOT / "instance"))).resolve()
+        secret = env.get("ACADEMY_SECRET_KEY", "")
+        if not secret:
+            if mode == "production":
+                raise ConfigError("ACADEMY_SECRET_KEY is required in production")
+            secret = _development_secret(instance) if mode == "development" else "test-secret"
+        database = env.get("ACADEMY_DATABASE_URL") or f"sqlite:///{instance / 'academy.sqlite3'}"
+        if database.startswith("postgresql://") or database.startswith("postgres://"):
+            # psycopg 3 is the driver; plain postgresql:// URLs would ask for psycopg2.
+            database = "postgresql+psycopg://" + database.split("://", 1)[1]
+        if not database.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ConfigError("ACADEMY_DATABASE_URL must be a sqlite: or postgresql: URL")
+        try:
+            cpus = float(env.get("ACADEMY_SANDBOX_CPUS", "1.0"))
+        except ValueError:
+            raise ConfigError("ACADEMY_SANDBOX_CPUS must be a number") from None
+        return cls(
+            env=mode,
+            secret_key=secret,
+            database_url=database,
+            content_dir=Path(env.get("ACADEMY_CONTENT_DIR", str(ROOT / "curriculum"))).resolve(),
+            labs_dir=Path(env.get("ACADEMY_LABS_DIR", str(ROOT / "labs"))).resolve(),
+            instance_dir=instance,
+            base_url=env.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            login_max_failures=_int(env, "ACADEMY_LOGIN_MAX_FAILURES", 5, 1),
+            login_lockout_minutes=_int(env, "ACADEMY_LOGIN_LOCKOUT_MINUTES", 15, 1),
+            invitation_days=_int(env, "ACADEMY_INVITATION_DAYS", 7, 1),
+            docker_url=env.get("ACADEMY_DOCKER_URL", ""),
+            sandbox_pool_size=_int(env, "ACADEMY_SANDBOX_POOL_SIZE", 2),
+            sandbox_idle_minutes=_int(env, "ACADEMY_SANDBOX_IDLE_MINUTES", 30, 1),
+            sandbox_hard_limit_minutes=_int(env, "ACADEMY_SANDBOX_HARD_LIMIT_MINUTES", 180, 1),
+            sandbox_memory_mb=_int(env, "ACADEMY_SANDBOX_MEMORY_MB", 768, 128),
+            sandbox_cpus=cpus,
+            sandbox_pids=_int(env, "ACADEMY_SANDBOX_PIDS", 512, 32),
+            sandbox_disk_mb=_int(env, "ACADEMY_SANDBOX_DISK_MB", 2048, 256),
+            sandbox_allow_outbound=_bool(env, "ACADEMY_SANDBOX_ALLOW_OUTBOUND", False),
+            supervisor_in_web=_bool(env, "ACADEMY_SUPERVISOR_IN_WEB", mode != "test"),
+            certificate_months=_int(env, "ACADEMY_CERTIFICATE_MONTHS", 12, 1),
+            smtp_host=env.get("ACADEMY_SMTP_HOST", ""),
+            smtp_port=_int(env, "ACADEMY_SMTP_PORT", 25, 1),
+            smtp_sender=env.get("ACADEMY_SMTP_SENDER", "academy@localhost"),
+        )
+
+    def replace(self, **changes: object) -> Settings:
+        """Return a copy with some settings changed (used by tests and benchmarks)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)  # type: ignore[arg-type]
+
+
+def _development_secret(instance: Path) -> str:
+    """Keep one random key per development checkout so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,157 @@
+"""Request lifecycle shared by every feature: one commit per request, errors, headers, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger("academy.request")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """Format log records as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record and any structured fields it carries."""
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging() -> None:
+    """Send the platform's logs to stderr as JSON lines (once per process)."""
+    root = logging.getLogger("academy")
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run callback once this request's transaction has been committed."""
+    g.setdefault("after_commit", []).append(callback)
+
+
+# The navigation bar: (label, endpoint, roles). An entry shows only when its feature is
+# installed (the endpoint exists) and the user holds one of its roles.
+NAV = (
+    ("Plan", "learning.plan", ("trainee", "coordinator", "admin")),
+    ("Labs", "labs.index", ("trainee", "coordinator", "admin")),
+    ("Assessment", "quizzes.assessment", ("trainee",)),
+    ("Sign-off", "certification.checklist", ("trainee",)),
+    ("Team", "coordination.dashboard", ("coordinator", "admin")),
+    ("Quiz statistics", "quizzes.statistics", ("coordinator", "admin")),
+    ("Invite", "auth.invite", ("coordinator", "admin")),
+    ("Users", "auth.users", ("admin",)),
+    ("Sandboxes", "sandboxes.admin", ("admin",)),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Install the request lifecycle hooks and error pages."""
+    configure_logging()
+
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        def nav_items() -> list[tuple[str, str]]:
+            if not current_user.is_authenticated:
+                return []
+            return [
+                (label, endpoint)
+                for label, endpoint, roles in NAV
+                if endpoint in app.view_functions and current_user.role in roles
+            ]
+
+        def has_endpoint(endpoint: str) -> bool:
+            return endpoint in app.view_functions
+
+        return {"nav_items": nav_items, "has_endpoint": has_endpoint}
+
+    @app.before_request
+    def _start() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        if response.status_code < 400:
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            for callback in g.pop("after_commit", []):
+                try:
+                    callback()
+                except Exception:
+                    log.exception("after-commit action failed")
+        else:
+            db.session.rollback()
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        _log_request(response.status_code)
+        return response
+
+    @app.teardown_request
+    def _teardown(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        return render_template("errors.html", code=code, title=exc.name, message=exc.description), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        log.exception("unhandled error", extra={"fields": {"request_id": g.get("request_id")}})
+        message = "Something went wrong on our side. The error has been logged."
+        return render_template("errors.html", code=500, title="Server error", message=message), 500
+
+
+def _log_request(status: int) -> None:
+    started = g.get("started")
+    user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "user": user_id,
+            }
+        },
+    )
