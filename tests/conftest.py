@@ -63,9 +63,13 @@ def session(app: Flask) -> Iterator[Any]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(  # type: ignore[method-assign]
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
-        )
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine per table and
+        # so escape the test's transaction.
+        from flask_sqlalchemy.session import _app_ctx_id
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=_app_ctx_id)  # type: ignore[method-assign]
         try:
             yield db.session
         finally:
@@ -152,3 +156,31 @@ def count_queries(app: Flask, session: Any) -> Callable[[], QueryCounter]:
 def in_ci() -> bool:
     """Tell whether the suite runs in CI, where nothing may be skipped."""
     return bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def live_server(pg_server: postgres.PostgresServer) -> Iterator[Any]:
+    """The platform served over HTTP on its own database (shared by browser tests)."""
+    from tests.browser import build_app, start_live_server
+
+    server = start_live_server(build_app(pg_server.create_database("academy_live")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for the run."""
+    from tests.browser import launch_browser
+
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser page (own cookies) for one test."""
+    from tests.browser import iterate_pages
+
+    yield from iterate_pages(chromium)

@@ -1,0 +1,122 @@
+"""A live server on its own PostgreSQL database and a Playwright-driven Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from app import create_app
+from app.auth.models import Role, User
+from app.auth.services import create_user
+from app.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class LiveServer:
+    """The platform served over HTTP in a background thread."""
+
+    app: Flask
+    url: str
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def create_user(self, role: Role, email: str, name: str, password: str) -> User:
+        """Create an account directly in the live server's database."""
+        with self.app.app_context():
+            user = create_user(email, name, password, role)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    def run(self, function: Any, *args: Any) -> Any:
+        """Call function inside the live app's context and commit."""
+        with self.app.app_context():
+            result = function(*args)
+            db.session.commit()
+            return result
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+def start_live_server(app: Flask) -> LiveServer:
+    """Serve app on a free port in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    return LiveServer(app, f"http://127.0.0.1:{server.server_port}", server, thread)
+
+
+def build_app(database_url: str, **changes: Any) -> Flask:
+    """Build an app for a live server on a migrated database."""
+    from tests.conftest import migrate_to_head, settings_for
+
+    instance = Path(tempfile.mkdtemp(prefix="academy-live-"))
+    app = create_app(settings_for(database_url, instance, **changes))
+    migrate_to_head(app)
+    return app
+
+
+@dataclass
+class Browser:
+    """A Chromium instance driven by Playwright."""
+
+    playwright: Any
+    browser: Any
+    profile: Path
+
+    def close(self) -> None:
+        """Close the browser and its profile."""
+        self.browser.close()
+        self.playwright.stop()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def launch_browser() -> Browser:
+    """Start headless Chromium with a fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Chromium is missing: run `make test` (it installs it) or apt-get install chromium")
+    profile = Path(tempfile.mkdtemp(prefix="academy-chromium-"))
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--user-data-dir={profile}"]
+    )
+    return Browser(playwright, browser, profile)
+
+
+def iterate_pages(browser: Browser) -> Iterator[Any]:
+    """Yield a fresh page in its own context, closing it afterwards."""
+    context = browser.browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
