@@ -19,7 +19,9 @@ FEATURES = (
 )
 
 
-def create_app(settings: Settings | None = None, overrides: Mapping[str, object] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, overrides: Mapping[str, object] | None = None
+) -> Flask:
     """Build the Flask application: configuration, extensions and blueprints only."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir))

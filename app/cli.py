@@ -57,7 +57,10 @@ def serve(host: str, port: int) -> None:
     except ContentError as error:
         click.echo(f"content errors:\n{error}", err=True)
         sys.exit(1)
-    click.echo(f"content version {catalog.version}: {len(catalog.days)} days, {len(catalog.lessons)} lessons")
+    click.echo(
+        f"content version {catalog.version}: "
+        f"{len(catalog.days)} days, {len(catalog.lessons)} lessons"
+    )
     for dotted in SERVE_HOOKS:
         module_name, _, function = dotted.partition(":")
         getattr(importlib.import_module(module_name), function)(app)

@@ -124,7 +124,7 @@ class Settings:
         """Return a copy with some settings changed (used by tests and benchmarks)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
-        return Settings(**values)  # type: ignore[arg-type]
+        return Settings(**values)
 
 
 def _development_secret(instance: Path) -> str:

@@ -129,7 +129,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[str, int]:
         code = exc.code or 500
-        return render_template("errors.html", code=code, title=exc.name, message=exc.description), code
+        return render_template(
+            "errors.html", code=code, title=exc.name, message=exc.description
+        ), code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[str, int]:

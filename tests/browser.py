@@ -102,7 +102,9 @@ def launch_browser() -> Browser:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise RuntimeError("Chromium is missing: run `make test` (it installs it) or apt-get install chromium")
+        raise RuntimeError(
+            "Chromium is missing: run `make test` (it installs it) or apt-get install chromium"
+        )
     profile = Path(tempfile.mkdtemp(prefix="academy-chromium-"))
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(

@@ -46,7 +46,9 @@ def pg_server() -> Iterator[postgres.PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def app(pg_server: postgres.PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(
+    pg_server: postgres.PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     """The application on a migrated PostgreSQL database."""
     url = pg_server.create_database("academy_test")
     application = create_app(settings_for(url, tmp_path_factory.mktemp("instance")))
@@ -92,7 +94,12 @@ def make_user(session: Any) -> Callable[..., User]:
 
     def build(role: Role = Role.TRAINEE, email: str | None = None, name: str | None = None) -> User:
         n = next(counter)
-        user = create_user(email or f"{role.value}{n}@example.test", name or f"{role.value.title()} {n}", PASSWORD, role)
+        user = create_user(
+            email or f"{role.value}{n}@example.test",
+            name or f"{role.value.title()} {n}",
+            PASSWORD,
+            role,
+        )
         session.commit()
         return user
 
@@ -112,7 +119,9 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     """Log a user in through the real login form."""
     token = csrf_token(client)
-    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 

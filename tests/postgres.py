@@ -30,7 +30,9 @@ class PostgresServer:
         """Create an empty database and return its URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -51,7 +53,9 @@ class PostgresServer:
 
 def find_bin_dir() -> Path | None:
     """Return the newest installed PostgreSQL server binary folder."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -80,7 +84,15 @@ def start() -> PostgresServer:
             os.chown(path, info.pw_uid, info.pw_gid)
         root.chmod(0o755)
     server = PostgresServer(bin_dir, data, _free_port(), as_user)
-    server._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-    options = f"-p {server.port} -k {data} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    server._run("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "start")
+    server._run(
+        "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+    )
+    # Durability is pointless for a throwaway server; speed is not.
+    options = (
+        f"-p {server.port} -k {data} -h 127.0.0.1 "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    server._run(
+        "pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "start"
+    )
     return server

@@ -39,7 +39,9 @@ def create(email: str, full_name: str, role: str, password: str | None) -> None:
     except services.AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"created {user.role} {user.email}" + ("" if password else f" with password {chosen}"))
+    click.echo(
+        f"created {user.role} {user.email}" + ("" if password else f" with password {chosen}")
+    )
 
 
 @users.command("list")

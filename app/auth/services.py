@@ -102,7 +102,9 @@ def authenticate(email: str, password: str, ip_address: str, policy: LoginPolicy
         )
     )
     if (recent or 0) >= IP_FAILURES_PER_WINDOW:
-        raise LoginRefused("Too many failed logins from your address. Try again later.", throttled=True)
+        raise LoginRefused(
+            "Too many failed logins from your address. Try again later.", throttled=True
+        )
     user = find_user(email)
     if user is not None and user.locked_until and as_utc(user.locked_until) > now:
         raise LoginRefused(
@@ -110,7 +112,9 @@ def authenticate(email: str, password: str, ip_address: str, policy: LoginPolicy
         )
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
-        db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address, at=now))
+        db.session.add(
+            LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address, at=now)
+        )
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= policy.max_failures:
@@ -161,7 +165,9 @@ def invite(
 
 def open_invitation(token: str) -> Invitation:
     """Return the pending invitation for a token, or say why it cannot be used."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
     if invitation is None:
         raise AccountError("This invitation link is not valid. Ask your coordinator for a new one.")
     if invitation.accepted_at is not None:

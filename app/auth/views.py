@@ -28,7 +28,12 @@ def _settings() -> Settings:
 
 def _safe_next(target: str | None) -> str:
     """Only follow redirects within this site."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("learning.home")
 
@@ -76,7 +81,9 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
     form = AcceptInvitationForm(full_name=invitation.full_name)
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, form.full_name.data or "", form.password.data or "")
+            user = services.accept_invitation(
+                token, form.full_name.data or "", form.password.data or ""
+            )
         except services.AccountError as error:
             flash(str(error), "error")
             return render_template("auth/accept.html", form=form, invitation=invitation)
@@ -135,7 +142,11 @@ def users() -> str:
     """List every account."""
     people = db.session.scalars(select(User).order_by(User.role, User.full_name)).all()
     return render_template(
-        "auth/users.html", users=people, role_form=RoleForm(), active_form=ActiveForm(), roles=list(Role)
+        "auth/users.html",
+        users=people,
+        role_form=RoleForm(),
+        active_form=ActiveForm(),
+        roles=list(Role),
     )
 
 

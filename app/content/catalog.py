@@ -100,4 +100,4 @@ def get_catalog() -> Catalog:
             if catalog is None:
                 catalog = load_catalog(current_app.config["ACADEMY"])
                 extensions["academy.catalog"] = catalog
-    return catalog  # type: ignore[no-any-return]
+    return catalog

@@ -20,7 +20,9 @@ TOTAL_COUNTERS: list[str] = []
 def _settings() -> Settings:
     import os
 
-    return Settings.from_env({**os.environ, "ACADEMY_ENV": os.environ.get("ACADEMY_ENV", "development")})
+    return Settings.from_env(
+        {**os.environ, "ACADEMY_ENV": os.environ.get("ACADEMY_ENV", "development")}
+    )
 
 
 @click.group("content")

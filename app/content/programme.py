@@ -109,7 +109,9 @@ def load_programme(content_dir: Path, problems: Problems) -> Programme | None:
         if day is not None:
             days.append(day)
     _check_unique_ids(days, problems)
-    extra = {k: fields.node[k] for k in ("pass_marks", "signoff", "certificate") if k in fields.node}
+    extra = {
+        k: fields.node[k] for k in ("pass_marks", "signoff", "certificate") if k in fields.node
+    }
     return Programme(
         id=programme_id,
         title=fields.text("title", required=True),
@@ -122,7 +124,9 @@ def load_programme(content_dir: Path, problems: Problems) -> Programme | None:
 def _load_day(folder: Path, position: int, line: int, problems: Problems) -> Day | None:
     path = folder / "day.yaml"
     if not path.is_file():
-        problems.add(folder.parent / "programme.yaml", line, f"day folder {folder.name!r} has no day.yaml")
+        problems.add(
+            folder.parent / "programme.yaml", line, f"day folder {folder.name!r} has no day.yaml"
+        )
         return None
     fields = Fields(read(path, problems), path, problems, "day")
     if not fields.ok:
@@ -132,7 +136,9 @@ def _load_day(folder: Path, position: int, line: int, problems: Problems) -> Day
     check_id(day_id, fields, "id")
     number = fields.get("number", int, 0, required=True)
     if number and number != position:
-        fields.error("number", f"day number {number} does not match its place {position} in programme.yaml")
+        fields.error(
+            "number", f"day number {number} does not match its place {position} in programme.yaml"
+        )
 
     def topic(item: Any, line: int) -> Topic | None:
         t = Fields(item, path, problems, "topic", line)
@@ -183,7 +189,7 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[Any, str, int] |
     if meta is None:
         return None
     body_line = match.group(0).count("\n") + 1
-    return meta, text[match.end():], body_line
+    return meta, text[match.end() :], body_line
 
 
 def load_lesson(path: Path, day_id: str, problems: Problems) -> Lesson | None:
@@ -222,7 +228,11 @@ def _check_unique_ids(days: list[Day], problems: Problems) -> None:
     for day in days:
         for lesson in day.lessons:
             if lesson.id in seen:
-                problems.add(lesson.path, 2, f"lesson id {lesson.id!r} is also used by {seen[lesson.id].name}")
+                problems.add(
+                    lesson.path,
+                    2,
+                    f"lesson id {lesson.id!r} is also used by {seen[lesson.id].name}",
+                )
             seen[lesson.id] = lesson.path
     day_ids = [d.id for d in days]
     for day in days:

@@ -59,8 +59,8 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Seq:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)  # type: ignore[arg-type]
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
 
 def parse(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Any:
@@ -113,9 +113,19 @@ class Fields:
         allowed = set(keys)
         for key in self.node:
             if key not in allowed:
-                self.error(key, f"unknown key {key!r} in {self.what} (allowed: {', '.join(sorted(allowed))})")
+                self.error(
+                    key,
+                    f"unknown key {key!r} in {self.what} (allowed: {', '.join(sorted(allowed))})",
+                )
 
-    def get(self, key: str, kind: type[T] | tuple[type, ...], default: Any = None, *, required: bool = False) -> Any:
+    def get(
+        self,
+        key: str,
+        kind: type[T] | tuple[type, ...],
+        default: Any = None,
+        *,
+        required: bool = False,
+    ) -> Any:
         """Return a field of the right type, or record why it is wrong and return default."""
         if key not in self.node or self.node[key] is None:
             if required:
@@ -125,7 +135,9 @@ class Fields:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         # bool is an int in Python, but `max_attempts: yes` is a mistake, not a number.
         if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-            self.error(key, f"{key!r} must be {_names(kinds)}, got {type(value).__name__} {value!r}")
+            self.error(
+                key, f"{key!r} must be {_names(kinds)}, got {type(value).__name__} {value!r}"
+            )
             return default
         return value
 
@@ -148,7 +160,9 @@ class Fields:
                 out.append(item)
         return out
 
-    def items(self, key: str, build: Callable[[Any, int], T | None], *, required: bool = False) -> list[T]:
+    def items(
+        self, key: str, build: Callable[[Any, int], T | None], *, required: bool = False
+    ) -> list[T]:
         """Build each item of a list field, with the item's line."""
         value = self.get(key, list, [], required=required)
         out: list[T] = []
@@ -161,5 +175,13 @@ class Fields:
 
 
 def _names(kinds: tuple[type, ...]) -> str:
-    words = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list", dict: "a mapping", Node: "a mapping"}
+    words = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a mapping",
+        Node: "a mapping",
+    }
     return " or ".join(words.get(k, k.__name__) for k in kinds)

@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.extensions import db
 
 
-class Cohort(db.Model):  # type: ignore[name-defined,misc]
+class Cohort(db.Model):  # type: ignore[name-defined]
     """A group of trainees who start the programme together."""
 
     __tablename__ = "cohorts"
@@ -29,7 +29,7 @@ class Cohort(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class CohortMember(db.Model):  # type: ignore[name-defined,misc]
+class CohortMember(db.Model):  # type: ignore[name-defined]
     """A trainee's place in a cohort (a trainee is in at most one cohort)."""
 
     __tablename__ = "cohort_members"
@@ -44,7 +44,7 @@ class CohortMember(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship()
 
 
-class CohortCoordinator(db.Model):  # type: ignore[name-defined,misc]
+class CohortCoordinator(db.Model):  # type: ignore[name-defined]
     """A coordinator responsible for a cohort."""
 
     __tablename__ = "cohort_coordinators"

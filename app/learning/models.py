@@ -11,7 +11,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 
-class LessonProgress(db.Model):  # type: ignore[name-defined,misc]
+class LessonProgress(db.Model):  # type: ignore[name-defined]
     """Time spent on a lesson and when it was marked complete."""
 
     __tablename__ = "lesson_progress"

@@ -67,7 +67,11 @@ def _row(user_id: int, lesson_id: str, day_id: str, version: str) -> LessonProgr
     )
     if row is None:
         row = LessonProgress(
-            user_id=user_id, lesson_id=lesson_id, day_id=day_id, content_version=version, seconds_spent=0
+            user_id=user_id,
+            lesson_id=lesson_id,
+            day_id=day_id,
+            content_version=version,
+            seconds_spent=0,
         )
         db.session.add(row)
     return row
@@ -106,7 +110,9 @@ def day_statuses(user_id: int, catalog: Catalog) -> list[DayStatus]:
     rows = progress_rows(user_id)
     statuses = []
     for day in catalog.days:
-        done = sum(1 for lesson in day.lessons if rows.get(lesson.id) and rows[lesson.id].completed_at)
+        done = sum(
+            1 for lesson in day.lessons if rows.get(lesson.id) and rows[lesson.id].completed_at
+        )
         extra_done = extra_total = 0
         for requirement in DAY_REQUIREMENTS:
             d, t = requirement(user_id, day, catalog)

@@ -9,7 +9,13 @@ from app.auth.access import PUBLIC
 from app.auth.models import Role
 from tests.conftest import login
 
-SAMPLE = {"int": "999999", "default": "no-such-thing", "string": "no-such-thing", "path": "no/such/thing", "uuid": "00000000-0000-0000-0000-000000000000"}
+SAMPLE = {
+    "int": "999999",
+    "default": "no-such-thing",
+    "string": "no-such-thing",
+    "path": "no/such/thing",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def _routes(app) -> list[Rule]:
@@ -18,7 +24,7 @@ def _routes(app) -> list[Rule]:
 
 def _url(rule: Rule) -> str:
     values = {}
-    for name, converter in rule._converters.items():  # noqa: SLF001 - werkzeug keeps no public map
+    for name, converter in rule._converters.items():
         kind = type(converter).__name__.lower().replace("converter", "")
         values[name] = SAMPLE.get(kind, "no-such-thing")
         if kind == "integer":
@@ -70,6 +76,9 @@ def test_role_matrix(app, client, make_user, monkeypatch, role):
         else:
             ok = status == 403
         if not ok:
-            problems.append(f"{_method(rule)} {url} as {role.value if role else 'anonymous'}: {status} {location}")
+            problems.append(
+                f"{_method(rule)} {url} as {role.value if role else 'anonymous'}: "
+                f"{status} {location}"
+            )
     assert checked > 10
     assert problems == []

@@ -120,7 +120,8 @@ def test_invitation_lets_the_invitee_set_a_password(client, make_user, session):
     )
     assert response.status_code == 302
     user = session.scalar(select(User).where(User.email == "new.person@example.test"))
-    assert user is not None and user.full_name == "New Person"
+    assert user is not None
+    assert user.full_name == "New Person"
     session.refresh(invitation)
     assert invitation.accepted_at is not None
     # The link cannot be used twice.
@@ -139,7 +140,11 @@ def test_tampered_and_expired_invitations_create_nothing(client, make_user, sess
     assert "expired" in expired.get_data(as_text=True)
     tampered = client.post(
         f"/invitations/{token[:-2]}xx",
-        data={"full_name": "X", "password": "a long enough password", "confirm": "a long enough password"},
+        data={
+            "full_name": "X",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+        },
     )
     assert tampered.status_code == 400
     assert session.scalar(select(User).where(User.email == "late@example.test")) is None
@@ -159,7 +164,9 @@ def test_admin_changes_a_role(client, make_user, login_as, session):
     trainee = make_user(Role.TRAINEE)
     login_as(admin)
     token = csrf_token(client, "/admin/users")
-    response = client.post(f"/admin/users/{trainee.id}/role", data={"role": "coordinator", "csrf_token": token})
+    response = client.post(
+        f"/admin/users/{trainee.id}/role", data={"role": "coordinator", "csrf_token": token}
+    )
     assert response.status_code == 302
     session.refresh(trainee)
     assert trainee.role == "coordinator"

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.browser
 
 def test_trainee_completes_a_lesson_in_the_browser(live_server, page):
     password = "a browser password 1"
-    live_server.create_user(Role.TRAINEE, "browser.trainee@example.test", "Browser Trainee", password)
+    live_server.create_user(
+        Role.TRAINEE, "browser.trainee@example.test", "Browser Trainee", password
+    )
     page.goto(live_server.url + "/login")
     page.fill("input[name=email]", "browser.trainee@example.test")
     page.fill("input[name=password]", password)

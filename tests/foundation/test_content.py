@@ -62,14 +62,22 @@ def test_unknown_key_and_wrong_type_name_their_lines(content_copy):
     day = content_copy / "day-03-database" / "day.yaml"
     text = day.read_text()
     day.write_text(text + "colour: blue\n")
-    number_line = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("number:"))
+    number_line = next(
+        i for i, line in enumerate(text.splitlines(), 1) if line.startswith("number:")
+    )
     day.write_text(day.read_text().replace("number: 3", "number: three"))
     with pytest.raises(ContentError) as error:
         load_catalog(_settings(content_copy))
     messages = [str(p) for p in error.value.problems]
     last_line = len(day.read_text().splitlines())
-    assert any(m.startswith(f"curriculum/day-03-database/day.yaml:{last_line}: unknown key 'colour'") for m in messages), messages
-    assert any(m.startswith(f"curriculum/day-03-database/day.yaml:{number_line}: 'number' must be") for m in messages), messages
+    assert any(
+        m.startswith(f"curriculum/day-03-database/day.yaml:{last_line}: unknown key 'colour'")
+        for m in messages
+    ), messages
+    assert any(
+        m.startswith(f"curriculum/day-03-database/day.yaml:{number_line}: 'number' must be")
+        for m in messages
+    ), messages
 
 
 def test_lesson_front_matter_errors_name_the_line(content_copy):
