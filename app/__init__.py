@@ -16,6 +16,7 @@ FEATURES = (
     "app.auth",
     "app.learning",
     "app.coordination",
+    "app.quizzes",
 )
 
 

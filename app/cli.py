@@ -18,6 +18,7 @@ from app.config import ROOT, ConfigError
 FEATURE_COMMANDS = (
     "app.auth.cli",
     "app.content.cli",
+    "app.quizzes.cli",
 )
 
 # Called with the app just before `academy serve` starts serving (e.g. the sandbox supervisor).

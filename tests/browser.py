@@ -108,7 +108,9 @@ def launch_browser() -> Browser:
     profile = Path(tempfile.mkdtemp(prefix="academy-chromium-"))
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--user-data-dir={profile}"]
+        # Playwright refuses --user-data-dir here and gives each launch a fresh profile itself.
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
     )
     return Browser(playwright, browser, profile)
 

@@ -64,7 +64,9 @@ def content_version(*folders: Path) -> str:
 # Each further kind of content (quizzes, labs, acknowledgment) adds a loader here. A loader
 # takes (catalog, settings, problems), reads its files, and stores its result in
 # catalog.sections under its own name.
-SECTION_LOADERS: list[str] = []
+SECTION_LOADERS: list[str] = [
+    "app.content.quizzes:load_quizzes",
+]
 
 
 def load_catalog(settings: Settings) -> Catalog:

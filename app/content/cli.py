@@ -13,8 +13,8 @@ from app.content.errors import ContentError
 
 # Other features add per-day counts to `content stats`: a function taking the catalog and a
 # day id and returning {name: number}, and optionally programme-wide totals.
-DAY_COUNTERS: list[str] = []
-TOTAL_COUNTERS: list[str] = []
+DAY_COUNTERS: list[str] = ["app.content.quizzes:day_counts"]
+TOTAL_COUNTERS: list[str] = ["app.content.quizzes:assessment_counts"]
 
 
 def _settings() -> Settings:

@@ -59,8 +59,10 @@ def test_role_matrix(app, client, make_user, monkeypatch, role):
     problems = []
     checked = 0
     for rule in _routes(app):
-        if rule.websocket:
-            continue  # refused without an upgrade; terminal access has its own tests
+        if rule.websocket or rule.endpoint == "auth.logout":
+            # A websocket is refused without an upgrade (terminal access has its own tests);
+            # logging out would end the session the rest of the matrix runs in.
+            continue
         access = app.view_functions[rule.endpoint].access
         url = _url(rule)
         response = client.open(url, method=_method(rule))
@@ -82,3 +84,9 @@ def test_role_matrix(app, client, make_user, monkeypatch, role):
             )
     assert checked > 10
     assert problems == []
+
+
+def test_logout_is_a_post_for_logged_in_users(client, make_user):
+    assert client.post("/logout").status_code == 400  # no CSRF token
+    login(client, make_user(Role.TRAINEE))
+    assert client.get("/logout").status_code == 405
