@@ -1,0 +1,2 @@
+-- Donors can dedicate a gift ("in memory of ...") shown on the receipt.
+ALTER TABLE donations ADD COLUMN dedication text;
