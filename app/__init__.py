@@ -16,7 +16,10 @@ FEATURES = (
     "app.auth",
     "app.learning",
     "app.coordination",
+    "app.sandboxes",
+    "app.certification",
     "app.quizzes",
+    "app.labs",
 )
 
 

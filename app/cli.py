@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import secrets
 import sys
@@ -18,11 +19,15 @@ from app.config import ROOT, ConfigError
 FEATURE_COMMANDS = (
     "app.auth.cli",
     "app.content.cli",
+    "app.sandboxes.cli",
+    "app.coordination.cli",
+    "app.certification.cli",
     "app.quizzes.cli",
+    "app.labs.cli",
 )
 
 # Called with the app just before `academy serve` starts serving (e.g. the sandbox supervisor).
-SERVE_HOOKS: list[str] = []
+SERVE_HOOKS: list[str] = ["app.sandboxes.supervisor:start_in_background"]
 
 
 def _make_app() -> Flask:
@@ -62,6 +67,8 @@ def serve(host: str, port: int) -> None:
         f"content version {catalog.version}: "
         f"{len(catalog.days)} days, {len(catalog.lessons)} lessons"
     )
+    # Everything loaded so far lives for the whole process; keep the collector from rescanning it.
+    gc.freeze()
     for dotted in SERVE_HOOKS:
         module_name, _, function = dotted.partition(":")
         getattr(importlib.import_module(module_name), function)(app)

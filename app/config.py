@@ -63,6 +63,7 @@ class Settings:
     sandbox_pids: int = 512
     sandbox_disk_mb: int = 2048
     sandbox_allow_outbound: bool = False
+    sandbox_max_hosts: int = 0  # 0: as many as the machine's memory holds at full limits
     supervisor_in_web: bool = True
     certificate_months: int = 12
     smtp_host: str = ""
@@ -113,6 +114,7 @@ class Settings:
             sandbox_pids=_int(env, "ACADEMY_SANDBOX_PIDS", 512, 32),
             sandbox_disk_mb=_int(env, "ACADEMY_SANDBOX_DISK_MB", 2048, 256),
             sandbox_allow_outbound=_bool(env, "ACADEMY_SANDBOX_ALLOW_OUTBOUND", False),
+            sandbox_max_hosts=_int(env, "ACADEMY_SANDBOX_MAX_HOSTS", 0),
             supervisor_in_web=_bool(env, "ACADEMY_SUPERVISOR_IN_WEB", mode != "test"),
             certificate_months=_int(env, "ACADEMY_CERTIFICATE_MONTHS", 12, 1),
             smtp_host=env.get("ACADEMY_SMTP_HOST", ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH
@@ -34,7 +34,14 @@ class AcceptInvitationForm(FlaskForm):
 class InviteForm(FlaskForm):
     """Whom to invite, in which role and cohort."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address."),
+        ],
+    )
     full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.TRAINEE.value)
     cohort_id = SelectField("Cohort", coerce=int, choices=[], validate_choice=True)

@@ -65,6 +65,8 @@ def content_version(*folders: Path) -> str:
 # takes (catalog, settings, problems), reads its files, and stores its result in
 # catalog.sections under its own name.
 SECTION_LOADERS: list[str] = [
+    "app.content.labs:load_labs",
+    "app.certification.rules:load_signoff",
     "app.content.quizzes:load_quizzes",
 ]
 

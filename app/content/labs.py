@@ -5,40 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.content.errors import Problems
-from app.content.markdown_render import render_markdown
-from app.content.programme import ID_PATTERN, check_id
-from app.content.yamlfile import Fields, Node, read
 
 if TYPE_CHECKING:
     from app.config import Settings
     from app.content.catalog import Catalog
 
-CHECK_KINDS = ("shell", "sql", "http", "file", "answer")
-VALUE_KINDS = ("token", "int", "choice")
-COMPARES = ("exact", "ci", "number")
-VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 NOT_LABS = {"images"}
 # Names every script and placeholder may use besides the lab's own values.
 BUILTIN_VALUES = ("session", "host")
-
-LAB_KEYS = (
-    "id", "title", "day", "signoff_task", "summary", "intro", "intro_file", "time_limit_minutes",
-    "continuous", "hosts", "values", "setup", "solve", "cleanup", "tasks",
-)  # fmt: skip
-TASK_KEYS = ("id", "title", "instructions", "instructions_file", "hints", "checks", "reset")
-STEP_KEYS = ("host", "script", "run", "user", "timeout")
-COMMON_CHECK_KEYS = ("id", "kind", "host", "timeout", "title", "message")
-CHECK_KEYS = {
-    "shell": ("script", "run", "user"),
-    "sql": ("query", "database", "expect", "expect_rows"),
-    "http": ("url", "method", "status", "body_contains", "body_not_contains"),
-    "file": ("path", "exists", "contains", "not_contains", "mode", "owner"),
-    "answer": ("question", "compute", "compare", "tolerance"),
-}
 
 
 @dataclass(frozen=True)
@@ -161,6 +138,13 @@ def labs_of(catalog: Catalog) -> dict[str, Lab]:
     return labs
 
 
+def read_lab(folder: Path, problems: Problems) -> Lab | None:
+    """Read one lab folder on its own (no cross-checks with the curriculum)."""
+    from app.content.lab_reader import LabReader
+
+    return LabReader(folder, problems).read()
+
+
 def load_labs(catalog: Catalog, settings: Settings, problems: Problems) -> None:
     """Load every lab under the labs folder into catalog.sections["labs"]."""
     labs: dict[str, Lab] = {}
@@ -169,7 +153,7 @@ def load_labs(catalog: Catalog, settings: Settings, problems: Problems) -> None:
         for lab_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
             if lab_dir.name in NOT_LABS or lab_dir.name.startswith((".", "_")):
                 continue
-            lab = _LabReader(lab_dir, problems).read()
+            lab = read_lab(lab_dir, problems)
             if lab is not None:
                 labs[lab.id] = lab
     day_numbers = {day.id: day.number for day in catalog.days}
@@ -177,17 +161,21 @@ def load_labs(catalog: Catalog, settings: Settings, problems: Problems) -> None:
         for slug in day.lab_slugs:
             if slug not in labs and not (folder / slug / "lab.yaml").is_file():
                 day_file = settings.content_dir / day.folder / "day.yaml"
-                problems.add(day_file, _line_of_lab(day_file, slug), f"lab {slug!r} does not exist in labs/")
+                problems.add(
+                    day_file, _line_of_lab(day_file, slug), f"lab {slug!r} does not exist in labs/"
+                )
     for lab in labs.values():
         lab_file = lab.folder / "lab.yaml"
-        day = catalog.day(lab.day_id)
-        if day is None:
-            problems.add(lab_file, _line_of_key(lab_file, "day"), f"day {lab.day_id!r} does not exist")
-        elif lab.id not in day.lab_slugs:
+        home = catalog.day(lab.day_id)
+        if home is None:
+            problems.add(
+                lab_file, _line_of_key(lab_file, "day"), f"day {lab.day_id!r} does not exist"
+            )
+        elif lab.id not in home.lab_slugs:
             problems.add(
                 lab_file,
                 _line_of_key(lab_file, "day"),
-                f"{day.folder}/day.yaml does not list this lab under labs:",
+                f"{home.folder}/day.yaml does not list this lab under labs:",
             )
     ordered = sorted(labs.values(), key=lambda lab: (day_numbers.get(lab.day_id, 99), lab.id))
     catalog.sections["labs"] = {lab.id: lab for lab in ordered}
@@ -205,258 +193,3 @@ def _line_of_key(path: Path, key: str) -> int:
         if line.startswith(f"{key}:"):
             return number
     return 1
-
-
-class _LabReader:
-    """Reads one lab folder, recording every problem with its file and line."""
-
-    def __init__(self, folder: Path, problems: Problems) -> None:
-        self.folder = folder
-        self.path = folder / "lab.yaml"
-        self.problems = problems
-        self.host_names: set[str] = set()
-        self.value_names: set[str] = set(BUILTIN_VALUES)
-        self.check_ids: set[str] = set()
-
-    def read(self) -> Lab | None:
-        if not self.path.is_file():
-            self.problems.add(self.folder, 1, f"lab folder {self.folder.name!r} has no lab.yaml")
-            return None
-        fields = Fields(read(self.path, self.problems), self.path, self.problems, "lab")
-        if not fields.ok:
-            return None
-        fields.allow_only(LAB_KEYS)
-        lab_id = fields.text("id", required=True)
-        check_id(lab_id, fields, "id")
-        if lab_id and lab_id != self.folder.name:
-            fields.error("id", f"lab id {lab_id!r} must equal its folder name {self.folder.name!r}")
-        limit = fields.get("time_limit_minutes", int, 60)
-        if not 5 <= limit <= 480:
-            fields.error("time_limit_minutes", f"time_limit_minutes must be 5..480, got {limit}")
-        hosts = fields.items("hosts", self._host, required=True)
-        if not hosts:
-            fields.error("hosts", "a lab needs at least one host")
-        values = self._values(fields)
-        tasks = fields.items("tasks", self._task, required=True)
-        if not tasks:
-            fields.error("tasks", "a lab needs at least one task")
-        seen: set[str] = set()
-        for task, line in zip(tasks, self._item_lines(fields, "tasks"), strict=False):
-            if task.id in seen:
-                self.problems.add(self.path, line, f"task id {task.id!r} is used twice")
-            seen.add(task.id)
-        return Lab(
-            id=lab_id,
-            title=fields.text("title", required=True),
-            day_id=fields.text("day", required=True),
-            signoff_task=fields.text("signoff_task", required=True),
-            summary=fields.text("summary"),
-            intro_html=self._markdown(fields, "intro", "intro_file", required=False),
-            time_limit_minutes=limit,
-            continuous=fields.get("continuous", bool, True),
-            hosts=tuple(hosts),
-            values=tuple(values),
-            setup=tuple(fields.items("setup", self._step)),
-            solve=tuple(fields.items("solve", self._step, required=True)),
-            cleanup=tuple(fields.items("cleanup", self._step)),
-            tasks=tuple(tasks),
-            folder=self.folder,
-        )
-
-    @staticmethod
-    def _item_lines(fields: Fields, key: str) -> list[int]:
-        return list(getattr(fields.node.get(key), "item_lines", []))
-
-    def _host(self, item: Any, line: int) -> Host | None:
-        f = Fields(item, self.path, self.problems, "host", line)
-        if not f.ok:
-            return None
-        f.allow_only(("name", "image", "hostname"))
-        name = f.text("name", required=True)
-        check_id(name, f, "name")
-        if name in self.host_names:
-            f.error("name", f"host name {name!r} is used twice")
-        self.host_names.add(name)
-        return Host(name=name, image=f.text("image", required=True), hostname=f.text("hostname") or name)
-
-    def _values(self, fields: Fields) -> list[ValueSpec]:
-        raw = fields.get("values", Node, Node())
-        specs: list[ValueSpec] = []
-        for name, spec in raw.items():
-            line = raw.line_of(name)
-            if not VALUE_NAME.match(name) or name in BUILTIN_VALUES:
-                self.problems.add(self.path, line, f"value name {name!r} must be lowercase letters, digits, _ and not {BUILTIN_VALUES}")
-                continue
-            f = Fields(spec, self.path, self.problems, f"value {name!r}", line)
-            if not f.ok:
-                continue
-            f.allow_only(("kind", "length", "min", "max", "options"))
-            kind = f.text("kind", required=True)
-            if kind not in VALUE_KINDS:
-                f.error("kind", f"value kind must be one of {', '.join(VALUE_KINDS)}, got {kind!r}")
-                continue
-            value = ValueSpec(name=name, kind=kind)
-            if kind == "token":
-                length = f.get("length", int, 12)
-                if not 4 <= length <= 64:
-                    f.error("length", f"token length must be 4..64, got {length}")
-                value = ValueSpec(name=name, kind=kind, length=length)
-            elif kind == "int":
-                low, high = f.get("min", int, 0, required=True), f.get("max", int, 0, required=True)
-                if low > high:
-                    f.error("min", f"min {low} is above max {high}")
-                value = ValueSpec(name=name, kind=kind, minimum=low, maximum=high)
-            else:
-                options = [str(o) for o in f.get("options", list, [], required=True)]
-                if not options:
-                    f.error("options", "a choice needs at least one option")
-                value = ValueSpec(name=name, kind=kind, options=tuple(options))
-            self.value_names.add(name)
-            specs.append(value)
-        return specs
-
-    def _script(self, f: Fields, file_key: str, inline_key: str | None, *, required: bool) -> Script | None:
-        has_file = file_key in f.node
-        has_inline = inline_key is not None and inline_key in f.node
-        if has_file and has_inline:
-            f.error(inline_key, f"give either {file_key!r} or {inline_key!r}, not both")
-            return None
-        if has_inline and inline_key is not None:
-            text = f.text(inline_key, required=True)
-            return Script(source=f"lab.yaml:{f.line(inline_key)}", text=text)
-        if not has_file:
-            if required:
-                wanted = f"{file_key!r}" + (f" or {inline_key!r}" if inline_key else "")
-                f.error(None, f"{f.what} needs {wanted}")
-            return None
-        relative = f.text(file_key, required=True)
-        target = (self.folder / relative).resolve()
-        if not target.is_relative_to(self.folder.resolve()):
-            f.error(file_key, f"script {relative!r} must be inside the lab folder")
-            return None
-        if not target.is_file():
-            f.error(file_key, f"script {relative!r} does not exist")
-            return None
-        return Script(source=relative, text=target.read_text(encoding="utf-8"))
-
-    def _common(self, f: Fields, default_timeout: int) -> tuple[str, int]:
-        host = f.text("host", required=True)
-        if host and host not in self.host_names:
-            f.error("host", f"host {host!r} is not one of the lab's hosts ({', '.join(sorted(self.host_names))})")
-        timeout = f.get("timeout", int, default_timeout)
-        if not 1 <= timeout <= 1800:
-            f.error("timeout", f"timeout must be 1..1800 seconds, got {timeout}")
-        return host, timeout
-
-    def _step(self, item: Any, line: int) -> Step | None:
-        f = Fields(item, self.path, self.problems, "step", line)
-        if not f.ok:
-            return None
-        f.allow_only(STEP_KEYS)
-        host, timeout = self._common(f, 300)
-        script = self._script(f, "script", "run", required=True)
-        if script is None:
-            return None
-        return Step(host=host, script=script, user=f.text("user") or "root", timeout=timeout)
-
-    def _markdown(self, f: Fields, inline_key: str, file_key: str, *, required: bool) -> str:
-        if inline_key in f.node and file_key in f.node:
-            f.error(file_key, f"give either {inline_key!r} or {file_key!r}, not both")
-        if file_key in f.node:
-            script = self._script(f, file_key, None, required=True)
-            return render_markdown(script.text) if script else ""
-        text = f.text(inline_key, required=required)
-        return render_markdown(text) if text else ""
-
-    def _task(self, item: Any, line: int) -> Task | None:
-        f = Fields(item, self.path, self.problems, "task", line)
-        if not f.ok:
-            return None
-        f.allow_only(TASK_KEYS)
-        task_id = f.text("id", required=True)
-        check_id(task_id, f, "id")
-        if "instructions" not in f.node and "instructions_file" not in f.node:
-            f.error(None, "a task needs 'instructions' or 'instructions_file'")
-        checks = f.items("checks", lambda node, at: self._check(node, at, task_id), required=True)
-        if not checks:
-            f.error("checks", f"task {task_id!r} needs at least one check")
-        return Task(
-            id=task_id,
-            title=f.text("title", required=True),
-            instructions_html=self._markdown(f, "instructions", "instructions_file", required=False),
-            hints=tuple(f.strings("hints")),
-            checks=tuple(checks),
-            reset=tuple(f.items("reset", self._step)),
-        )
-
-    def _placeholders(self, f: Fields, key: str, *texts: str | None) -> None:
-        for text in texts:
-            for name in PLACEHOLDER.findall(text or ""):
-                if name not in self.value_names:
-                    f.error(key, f"placeholder {{{name}}} is not one of the lab's values")
-
-    def _check(self, item: Any, line: int, task_id: str) -> Check | None:
-        f = Fields(item, self.path, self.problems, "check", line)
-        if not f.ok:
-            return None
-        kind = f.text("kind", required=True)
-        if kind not in CHECK_KINDS:
-            f.error("kind", f"check kind must be one of {', '.join(CHECK_KINDS)}, got {kind!r}")
-            return None
-        f.allow_only(COMMON_CHECK_KEYS + CHECK_KEYS[kind])
-        check_id_ = f.text("id", required=True)
-        if check_id_ and not ID_PATTERN.match(check_id_):
-            f.error("id", f"check id {check_id_!r} must be lowercase letters, digits and dashes")
-        if check_id_ in self.check_ids:
-            f.error("id", f"check id {check_id_!r} is used twice in this lab")
-        self.check_ids.add(check_id_)
-        host, timeout = self._common(f, 30)
-        base: dict[str, Any] = {
-            "id": check_id_, "task_id": task_id, "kind": kind, "host": host, "timeout": timeout,
-            "title": f.text("title") or check_id_.replace("-", " ").capitalize(),
-            "message": f.text("message"),
-        }  # fmt: skip
-        if kind == "shell":
-            return Check(
-                **base, script=self._script(f, "script", "run", required=True), user=f.text("user") or "root"
-            )
-        if kind == "sql":
-            query, expect = f.text("query", required=True), f.get("expect", (str, int, float))
-            rows = f.get("expect_rows", int)
-            if (expect is None) == (rows is None):
-                f.error(None, "a sql check needs exactly one of 'expect' or 'expect_rows'")
-            self._placeholders(f, "query", query, None if expect is None else str(expect))
-            return Check(
-                **base, query=query, database=f.text("database") or "impactlink_prod",
-                expect=None if expect is None else str(expect), expect_rows=rows,
-            )  # fmt: skip
-        if kind == "http":
-            url, contains = f.text("url", required=True), tuple(f.strings("body_contains"))
-            not_contains = tuple(f.strings("body_not_contains"))
-            self._placeholders(f, "url", url, *contains, *not_contains)
-            status = f.get("status", int)
-            if status is None and not contains and not not_contains:
-                f.error(None, "an http check needs 'status', 'body_contains' or 'body_not_contains'")
-            return Check(
-                **base, url=url, method=(f.text("method") or "GET").upper(), status=status,
-                body_contains=contains, body_not_contains=not_contains,
-            )  # fmt: skip
-        if kind == "file":
-            path, contains = f.text("path", required=True), tuple(f.strings("contains"))
-            not_contains = tuple(f.strings("not_contains"))
-            self._placeholders(f, "path", path, *contains, *not_contains)
-            mode = f.get("mode", str)
-            if mode is not None and not re.fullmatch(r"0?[0-7]{3,4}", mode):
-                f.error("mode", f"mode must be octal text such as \"0600\", got {mode!r}")
-            return Check(
-                **base, path=path, exists=f.get("exists", bool, True), contains=contains,
-                not_contains=not_contains, mode=mode, owner=f.get("owner", str),
-            )  # fmt: skip
-        compare = f.text("compare") or "exact"
-        if compare not in COMPARES:
-            f.error("compare", f"compare must be one of {', '.join(COMPARES)}, got {compare!r}")
-        return Check(
-            **base, question=f.text("question", required=True),
-            script=self._script(f, "compute", None, required=True), compare=compare,
-            tolerance=float(f.get("tolerance", (int, float), 0.0)),
-        )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Cohorts, coordinators and what coordinators may see."""
+"""Cohorts, coordinators and what coordinators may see: the matrix, evidence and onboarding."""
 
 from __future__ import annotations
 
@@ -6,5 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Load the cohort models (their pages are registered by the coordination views)."""
+    """Register the coordinators' pages."""
     from app.coordination import models  # noqa: F401
+    from app.coordination.views import bp
+
+    app.register_blueprint(bp)

@@ -74,3 +74,66 @@ def can_oversee(user: User, trainee_id: int) -> bool:
         .where(CohortCoordinator.user_id == user.id)
     )
     return bool(db.session.scalar(query))
+
+
+def is_cohort_coordinator(user: User, trainee_id: int) -> bool:
+    """Tell whether user coordinates the cohort this trainee belongs to (admins do not count)."""
+    if not user.has_role(Role.COORDINATOR):
+        return False
+    return can_oversee(user, trainee_id)
+
+
+def coordinators_of(trainee_id: int) -> list[User]:
+    """Return the coordinators of the trainee's cohort."""
+    query = (
+        select(User)
+        .join(CohortCoordinator, CohortCoordinator.user_id == User.id)
+        .join(CohortMember, CohortMember.cohort_id == CohortCoordinator.cohort_id)
+        .where(CohortMember.user_id == trainee_id, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    return list(db.session.scalars(query))
+
+
+def visible_cohort(user: User, cohort_id: int) -> Cohort | None:
+    """Return a cohort if this user may see it (admins: any; coordinators: their own)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or user.has_role(Role.ADMIN):
+        return cohort
+    if not user.has_role(Role.COORDINATOR):
+        return None
+    mine = db.session.scalar(
+        select(CohortCoordinator.id).where(
+            CohortCoordinator.cohort_id == cohort_id, CohortCoordinator.user_id == user.id
+        )
+    )
+    return cohort if mine is not None else None
+
+
+def members_of(cohort_id: int) -> list[User]:
+    """Return a cohort's trainees, by name."""
+    query = (
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort_id)
+        .order_by(User.full_name, User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def add_coordinator(cohort_id: int, user_id: int) -> CohortCoordinator:
+    """Make a coordinator responsible for a cohort (once)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.has_role(Role.COORDINATOR):
+        raise CohortError("Only an account with the coordinator role can coordinate a cohort.")
+    found = db.session.scalar(
+        select(CohortCoordinator).where(
+            CohortCoordinator.cohort_id == cohort_id, CohortCoordinator.user_id == user_id
+        )
+    )
+    if found is not None:
+        raise CohortError(f"{user.full_name} already coordinates this cohort.")
+    link = CohortCoordinator(cohort_id=cohort_id, user_id=user_id)
+    db.session.add(link)
+    db.session.flush()
+    return link

@@ -179,3 +179,36 @@ def test_deactivated_user_loses_their_session(client, make_user, login_as, sessi
     trainee.active = False
     session.commit()
     assert client.get("/plan").status_code == 302
+
+
+def test_coordinator_invites_a_trainee_into_their_cohort(client, make_user, login_as, session):
+    from datetime import date
+
+    from app.coordination.services import create_cohort
+
+    coordinator = make_user(Role.COORDINATOR)
+    cohort = create_cohort("Invite cohort", date.today(), [coordinator.id])
+    session.commit()
+    login_as(coordinator)
+    token = csrf_token(client, "/invitations")
+    bad = client.post(
+        "/invitations",
+        data={"email": "not-an-address", "role": "trainee", "cohort_id": cohort.id, "csrf_token": token},
+    )
+    assert "Enter an e-mail address." in bad.get_data(as_text=True)
+    page = client.post(
+        "/invitations",
+        data={
+            "email": "Invited.Trainee@Example.test",
+            "full_name": "Invited Trainee",
+            "role": "trainee",
+            "cohort_id": cohort.id,
+            "csrf_token": token,
+        },
+    )
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "/invitations/" in body
+    invitation = session.scalar(select(Invitation).where(Invitation.email == "invited.trainee@example.test"))
+    assert invitation is not None
+    assert invitation.cohort_id == cohort.id

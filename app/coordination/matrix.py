@@ -1,0 +1,222 @@
+"""A cohort's progress matrix: trainees by days, labs, assessment and checklist, with pacing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.auth.models import User
+from app.certification.checklist import evaluate
+from app.certification.rules import SignoffItem, rules_of
+from app.clock import utcnow
+from app.content import Catalog
+from app.content.programme import Day
+from app.coordination.models import Cohort
+from app.coordination.pacing import Pacing, PacingPolicy, assess, expected_day
+from app.coordination.progress import (
+    LabState,
+    day_progress,
+    day_quiz_ids,
+    load_cohort_progress,
+    load_members,
+)
+
+
+def day_complete(done: int, total: int) -> bool:
+    """Tell whether a day with done of total items is complete."""
+    return total > 0 and done >= total
+
+
+def day_percent(done: int, total: int) -> int:
+    """Return a day's progress as a percentage."""
+    return round(100 * done / total) if total else 0
+
+
+def day_mark(done: int, total: int) -> tuple[str, str]:
+    """Return the matrix cell of a day: its CSS class and text."""
+    if day_complete(done, total):
+        return "done", "✓"
+    return ("part", f"{day_percent(done, total)}%") if done else ("none", "")
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    """One trainee's line of the matrix.
+
+    Cells are plain tuples of numbers and words, not objects: a 200-trainee page would otherwise
+    keep thousands of objects alive per request, and the garbage collector's full passes over
+    them are what makes a page slow now and then.
+    """
+
+    trainee: User
+    days: tuple[tuple[int, int], ...]  # (done, total) per day
+    day_marks: tuple[tuple[str, str], ...]  # (css class, text) per day
+    labs: tuple[str, ...]  # "passed", "tried", or "" per required lab
+    lab_sessions: tuple[int, ...]
+    assessment: bool | None
+    items: tuple[tuple[int, int, bool], ...]  # (done, total, met) per checklist item
+    item_notes: tuple[str, ...]
+    ready: bool
+    certificate: str  # the code of the valid certificate, if any
+    certified: bool  # holds a valid certificate and recertification is not open yet
+    pacing: Pacing
+    last_activity: datetime | None
+
+    def item_marks(self) -> list[tuple[str, str, str]]:
+        """Return (css class, text, title) per checklist item."""
+        if self.certified:
+            return [("done", "✓", "met at certification")] * len(self.items)
+        return [
+            (
+                "done" if met else ("part" if done else "none"),
+                "✓" if met else (f"{done}/{total}" if total > 1 else ""),
+                note,
+            )
+            for (done, total, met), note in zip(self.items, self.item_notes, strict=True)
+        ]
+
+    def lab_marks(self) -> list[tuple[str, str]]:
+        """Return (css class, text) per required lab."""
+        marks = {"passed": ("done", "✓"), "tried": ("part", "…"), "": ("none", "")}
+        return [marks[state] for state in self.labs]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A cohort's matrix and the columns it is made of."""
+
+    cohort: Cohort
+    days: tuple[Day, ...]
+    lab_slugs: tuple[str, ...]
+    lab_titles: dict[str, str]
+    items: tuple[SignoffItem, ...]
+    rows: tuple[MatrixRow, ...]
+    expected_day: int
+    quizzes_installed: bool
+    labs_installed: bool
+
+    @property
+    def flagged(self) -> int:
+        """Return how many trainees carry a flag."""
+        return sum(1 for row in self.rows if row.pacing.flags)
+
+
+def build_matrix(
+    cohort: Cohort,
+    catalog: Catalog,
+    now: datetime | None = None,
+    policy: PacingPolicy | None = None,
+) -> Matrix:
+    """Build a cohort's matrix with a fixed number of queries."""
+    now = now or utcnow()
+    policy = policy or PacingPolicy()
+    rules = rules_of(catalog)
+    members = load_members(cohort.id)
+    data = load_cohort_progress(cohort.id, catalog, now, timedelta(minutes=policy.stuck_minutes))
+    quizzes = day_quiz_ids(catalog, data.quizzes_installed)
+    labs = catalog.sections.get("labs", {})
+    rows = []
+    for trainee in members:
+        per_day = day_progress(data, trainee.id, catalog, quizzes)
+        cells = tuple(per_day[day.id] for day in catalog.days)
+        complete = frozenset(
+            day.id for day, cell in zip(catalog.days, cells, strict=True) if day_complete(*cell)
+        )
+        current = next(
+            (n for n, cell in enumerate(cells, start=1) if not day_complete(*cell)), len(cells) + 1
+        )
+        lab_states = data.labs.get(trainee.id, {})
+        stuck = [
+            (
+                f"{getattr(labs.get(s.lab_slug), 'title', s.lab_slug)}"
+                + (f" — {s.failing_check}" if s.failing_check else ""),
+                s.failing_since,
+                s.failing_runs,
+            )
+            for s in data.stuck.get(trainee.id, [])
+        ]
+        last = data.last_activity.get(trainee.id)
+        checklist = evaluate(rules, data.progress(trainee.id, complete), now)
+        states = [lab_states.get(slug) for slug in rules.lab_slugs]
+        rows.append(
+            MatrixRow(
+                trainee=trainee,
+                days=cells,
+                day_marks=tuple(day_mark(*cell) for cell in cells),
+                labs=tuple(_lab_state(state) for state in states),
+                lab_sessions=tuple(state.sessions if state else 0 for state in states),
+                assessment=data.assessment_passed.get(trainee.id, False)
+                if data.quizzes_installed
+                else None,
+                items=tuple((s.done, s.total, s.met) for s in checklist.items),
+                item_notes=tuple(s.summary for s in checklist.items),
+                ready=checklist.ready,
+                certificate=checklist.current.code if checklist.current else "",
+                certified=checklist.current is not None and bool(checklist.blocked),
+                pacing=assess(cohort.start_date, now, current, len(cells), last, stuck, policy),
+                last_activity=last,
+            )
+        )
+    return Matrix(
+        cohort=cohort,
+        days=catalog.days,
+        lab_slugs=rules.lab_slugs,
+        lab_titles={slug: getattr(labs.get(slug), "title", slug) for slug in rules.lab_slugs},
+        items=rules.items,
+        rows=tuple(rows),
+        expected_day=expected_day(cohort.start_date, now.date(), len(catalog.days)),
+        quizzes_installed=data.quizzes_installed,
+        labs_installed=data.labs_installed,
+    )
+
+
+def _lab_state(state: LabState | None) -> str:
+    if state is None:
+        return ""
+    return "passed" if state.passed else "tried"
+
+
+def _lab_word(state: str, sessions: int) -> str:
+    return f"tried ({sessions})" if state == "tried" else state
+
+
+def matrix_csv(matrix: Matrix) -> str:
+    """Write the matrix as CSV, one row per trainee."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["name", "email", "expected_day", "current_day", "flags"]
+        + [f"day {day.number} %" for day in matrix.days]
+        + [f"lab {slug}" for slug in matrix.lab_slugs]
+        + ["assessment"]
+        + [f"checklist {item.id}" for item in matrix.items]
+        + ["ready_for_signoff", "certificate", "last_activity"]
+    )
+    for row in matrix.rows:
+        current = "done" if row.pacing.finished else str(row.pacing.current_day)
+        writer.writerow(
+            [
+                _cell(row.trainee.full_name),
+                _cell(row.trainee.email),
+                row.pacing.expected_day,
+                current,
+            ]
+            + ["; ".join(flag.text for flag in row.pacing.flags)]
+            + [day_percent(*cell) for cell in row.days]
+            + [_lab_word(state, n) for state, n in zip(row.labs, row.lab_sessions, strict=True)]
+            + ["" if row.assessment is None else ("passed" if row.assessment else "not passed")]
+            + [f"{min(done, total)}/{total}" for done, total, _ in row.items]
+            + [
+                "yes" if row.ready else "no",
+                row.certificate,
+                row.last_activity.strftime("%Y-%m-%d %H:%M") if row.last_activity else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - or @ as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,393 @@
+"""The check runner: one check definition + the session's values + a way to run commands in
+the sandbox in, one structured CheckResult out. Nothing here touches the database or Flask.
+
+Every kind is carried out by a short script sent on standard input (`bash -s`) at check time, so
+nothing of the check is stored in the sandbox beforehand.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
+
+from app.content.labs import Check
+from app.labs.values import fill, script_env
+
+Outcome = Literal["passed", "failed", "error"]
+PASSED: Outcome = "passed"
+FAILED: Outcome = "failed"
+ERROR: Outcome = "error"
+
+EXCERPT_CHARS = 4000
+ERROR_MESSAGE = (
+    "This check could not run, which is not a verdict on your work. Try again; if it keeps "
+    "happening, tell your coordinator."
+)
+
+
+class Output(Protocol):
+    """What running a command in a sandbox host returns (the runtime's ExecResult)."""
+
+    @property
+    def exit_code(self) -> int:
+        """Return the command's exit status (-1 when unknown)."""
+
+    @property
+    def stdout(self) -> Any:
+        """Return what the command wrote to standard output."""
+
+    @property
+    def stderr(self) -> Any:
+        """Return what the command wrote to standard error."""
+
+    @property
+    def timed_out(self) -> bool:
+        """Tell whether the command was stopped for running too long."""
+
+
+class Executor(Protocol):
+    """Runs a command in one host of a sandbox."""
+
+    def __call__(
+        self,
+        host: str,
+        command: list[str],
+        *,
+        user: str = "root",
+        stdin: bytes | None = None,
+        timeout: int = 30,
+        env: dict[str, str] | None = None,
+    ) -> Output:
+        """Run command on host and return its output."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The structured verdict of one check."""
+
+    check_id: str
+    task_id: str
+    outcome: Outcome
+    message: str = ""
+    hints: tuple[str, ...] = ()
+    detail: str = ""
+    seconds: float = 0.0
+    output: str = ""
+    title: str = ""
+    kind: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """Tell whether the check passed."""
+        return self.outcome == PASSED
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as plain JSON data (stored with the check run)."""
+        data = asdict(self)
+        data["hints"] = list(self.hints)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        """Rebuild a result stored by to_json."""
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["hints"] = tuple(known.get("hints", ()))
+        return cls(**known)
+
+
+@dataclass
+class _Verdict:
+    outcome: Outcome
+    message: str = ""
+    hints: list[str] = field(default_factory=list)
+    detail: str = ""
+
+
+def text_of(raw: Any) -> str:
+    """Decode command output to text whatever form the runtime returns it in."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", errors="replace")
+    return str(raw)
+
+
+def excerpt(*parts: str, limit: int = EXCERPT_CHARS) -> str:
+    """Join output parts and keep the head and tail within limit characters."""
+    text = "\n".join(p for p in parts if p).strip()
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n… [{len(text) - limit} characters left out] …\n{text[-half:]}"
+
+
+def parse_shell_output(stdout: str) -> tuple[list[str], list[str], list[str]]:
+    """Split a check's output into its FAIL, HINT and DETAIL messages."""
+    fails: list[str] = []
+    hints: list[str] = []
+    details: list[str] = []
+    for line in stdout.splitlines():
+        stripped = line.strip()
+        for prefix, bucket in (("FAIL:", fails), ("HINT:", hints), ("DETAIL:", details)):
+            if stripped.startswith(prefix):
+                bucket.append(stripped[len(prefix) :].strip())
+    return fails, hints, details
+
+
+def shell_verdict(exit_code: int, stdout: str, timed_out: bool, fallback: str = "") -> _Verdict:
+    """Judge a shell check: 0 without FAIL passes, 1 or FAIL fails, anything else is an error."""
+    fails, hints, details = parse_shell_output(stdout)
+    detail = "\n".join(details)
+    if timed_out:
+        return _Verdict(ERROR, ERROR_MESSAGE, detail=f"timed out\n{detail}".strip())
+    if exit_code == 0 and not fails:
+        return _Verdict(PASSED, detail=detail)
+    if exit_code in (0, 1):
+        message = "\n".join(fails) or fallback or "This check did not pass yet."
+        return _Verdict(FAILED, message, hints, detail)
+    return _Verdict(
+        ERROR,
+        ERROR_MESSAGE,
+        detail=f"check script exited with status {exit_code}\n{detail}".strip(),
+    )
+
+
+def compare_answer(given: str, expected: str, compare: str, tolerance: float) -> bool:
+    """Compare a typed answer with the value computed in the sandbox."""
+    given, expected = given.strip(), expected.strip()
+    if compare == "number":
+        try:
+            return abs(_number(given) - _number(expected)) <= tolerance
+        except ValueError:
+            return False
+    if compare == "ci":
+        return given.casefold() == expected.casefold()
+    return given == expected
+
+
+def _number(text: str) -> float:
+    cleaned = text.replace(",", "").replace(" ", "").rstrip("%")
+    return float(cleaned)
+
+
+# The scripts that carry out the built-in kinds. Parameters arrive as ACADEMY_* variables so no
+# author text is ever spliced into shell code.
+SQL_SCRIPT = """\
+exec psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
+  -d "$ACADEMY_DATABASE" -c "$ACADEMY_QUERY"
+"""
+HTTP_SCRIPT = """\
+body=$(mktemp); err=$(mktemp); trap 'rm -f "$body" "$err"' EXIT
+code=$(curl -sS -o "$body" -w '%{http_code}' -X "$ACADEMY_METHOD" --max-time "$ACADEMY_WAIT" \
+  "$ACADEMY_URL" 2>"$err")
+rc=$?
+printf 'ACADEMY-HTTP %s %s\\n' "$rc" "$code"
+printf 'ERR %s\\n' "$(tail -n 1 "$err")"
+head -c 65536 "$body"
+"""
+FILE_SCRIPT = """\
+p="$ACADEMY_PATH"
+if [ -e "$p" ] || [ -L "$p" ]; then
+  printf 'ACADEMY-FILE %s\\n' "$(stat -c '%a %U %F' -- "$p")"
+  if [ -f "$p" ]; then head -c 1048576 -- "$p"; fi
+else
+  echo 'ACADEMY-FILE missing'
+fi
+"""
+
+
+class CheckRunner:
+    """Runs checks of one session's sandbox: the fixed contract of the platform."""
+
+    def __init__(self, execute: Executor, values: Mapping[str, object], session: str) -> None:
+        self.execute = execute
+        self.values = values
+        self.session = session
+
+    def run(self, check: Check, answer: str | None = None) -> CheckResult:
+        """Run one check and return its structured result; never raises."""
+        started = time.perf_counter()
+        output = ""
+        try:
+            verdict, output = self._run(check, answer)
+        except Exception as error:  # a broken runtime or sandbox is an error, never a fail
+            verdict = _Verdict(ERROR, ERROR_MESSAGE, detail=f"{type(error).__name__}: {error}")
+        return CheckResult(
+            check_id=check.id,
+            task_id=check.task_id,
+            outcome=verdict.outcome,
+            message=verdict.message,
+            hints=tuple(verdict.hints),
+            detail=verdict.detail,
+            seconds=round(time.perf_counter() - started, 3),
+            output=excerpt(output),
+            title=check.title,
+            kind=check.kind,
+        )
+
+    def _exec(
+        self, check: Check, script: str, user: str, extra: Mapping[str, str] | None = None
+    ) -> Output:
+        env = script_env(self.values, self.session, check.host)
+        env.update(extra or {})
+        return self.execute(
+            check.host,
+            ["bash", "-s"],
+            user=user,
+            stdin=script.encode(),
+            timeout=check.timeout,
+            env=env,
+        )
+
+    def _fill(self, check: Check, text: str) -> str:
+        return fill(text, self.values, self.session, check.host)
+
+    def _run(self, check: Check, answer: str | None) -> tuple[_Verdict, str]:
+        if check.kind == "answer" and not (answer or "").strip():
+            return _Verdict(FAILED, f"Type your answer to: {self._fill(check, check.question)}"), ""
+        if check.kind in ("shell", "answer"):
+            assert check.script is not None
+            result = self._exec(check, check.script.text, check.user)
+        elif check.kind == "sql":
+            params = {
+                "ACADEMY_DATABASE": check.database,
+                "ACADEMY_QUERY": self._fill(check, check.query),
+            }
+            result = self._exec(check, SQL_SCRIPT, "postgres", params)
+        elif check.kind == "http":
+            params = {
+                "ACADEMY_URL": self._fill(check, check.url),
+                "ACADEMY_METHOD": check.method,
+                "ACADEMY_WAIT": str(max(1, check.timeout - 2)),
+            }
+            result = self._exec(check, HTTP_SCRIPT, "root", params)
+        else:
+            result = self._exec(
+                check, FILE_SCRIPT, "root", {"ACADEMY_PATH": self._fill(check, check.path)}
+            )
+        stdout, stderr = text_of(result.stdout), text_of(result.stderr)
+        output = excerpt(stdout, stderr)
+        if check.kind == "shell":
+            return shell_verdict(result.exit_code, stdout, result.timed_out, check.message), output
+        if result.timed_out:
+            return _Verdict(
+                ERROR, ERROR_MESSAGE, detail=f"timed out after {check.timeout} s"
+            ), output
+        judge = {"sql": self._sql, "http": self._http, "file": self._file, "answer": self._answer}[
+            check.kind
+        ]
+        return judge(check, result.exit_code, stdout, stderr, answer or ""), output
+
+    def _failed(self, check: Check, message: str, detail: str = "") -> _Verdict:
+        return _Verdict(FAILED, check.message or message, detail=detail)
+
+    def _sql(self, check: Check, code: int, stdout: str, stderr: str, _: str) -> _Verdict:
+        if code != 0:
+            first = next(
+                (line for line in stderr.splitlines() if line.strip()), f"psql exited {code}"
+            )
+            if re.search(r"\b42601\b", stderr) or code not in (1, 2, 3):
+                return _Verdict(
+                    ERROR, ERROR_MESSAGE, detail=f"the check's query is broken: {first}"
+                )
+            return self._failed(check, f"The query failed: {first}", stderr.strip())
+        got = stdout.strip()
+        if check.expect_rows is not None:
+            rows = len([line for line in got.splitlines() if line.strip()])
+            if rows == check.expect_rows:
+                return _Verdict(PASSED, detail=f"{rows} row(s)")
+            return self._failed(
+                check,
+                "The database is not in the expected state yet.",
+                f"expected {check.expect_rows} row(s), got {rows}",
+            )
+        expected = self._fill(check, check.expect or "").strip()
+        if got == expected:
+            return _Verdict(PASSED, detail=f"result {got!r}")
+        return self._failed(
+            check,
+            "The database is not in the expected state yet.",
+            f"expected {expected!r}, got {got!r}",
+        )
+
+    def _http(self, check: Check, code: int, stdout: str, _: str, __: str) -> _Verdict:
+        head, _sep, rest = stdout.partition("\n")
+        match = re.fullmatch(r"ACADEMY-HTTP (\d+) (\d*)", head.strip())
+        if code != 0 or match is None:
+            return _Verdict(
+                ERROR, ERROR_MESSAGE, detail=f"request script exited {code}: {head[:200]}"
+            )
+        curl_code, status = int(match.group(1)), int(match.group(2) or 0)
+        error_line, _sep, body = rest.partition("\n")
+        url = self._fill(check, check.url)
+        if curl_code != 0 or status == 0:
+            reason = error_line.removeprefix("ERR").strip() or f"curl exit {curl_code}"
+            return self._failed(
+                check, f"{check.method} {url} got no HTTP answer ({reason}).", reason
+            )
+        if check.status is not None and status != check.status:
+            return self._failed(
+                check,
+                f"{check.method} {url} answered {status}, expected {check.status}.",
+                body[:500],
+            )
+        for text in check.body_contains:
+            wanted = self._fill(check, text)
+            if wanted not in body:
+                return self._failed(
+                    check, f"The answer from {url} does not contain {wanted!r}.", body[:500]
+                )
+        for text in check.body_not_contains:
+            unwanted = self._fill(check, text)
+            if unwanted in body:
+                return self._failed(
+                    check, f"The answer from {url} still contains {unwanted!r}.", body[:500]
+                )
+        return _Verdict(PASSED, detail=f"{status}, {len(body)} bytes")
+
+    def _file(self, check: Check, code: int, stdout: str, _: str, __: str) -> _Verdict:
+        head, _sep, content = stdout.partition("\n")
+        path = self._fill(check, check.path)
+        if code != 0 or not head.startswith("ACADEMY-FILE "):
+            return _Verdict(ERROR, ERROR_MESSAGE, detail=f"file script exited {code}: {head[:200]}")
+        state = head[len("ACADEMY-FILE ") :].split(" ", 2)
+        if state == ["missing"]:
+            if check.exists:
+                return self._failed(check, f"{path} does not exist.")
+            return _Verdict(PASSED, detail="absent")
+        if not check.exists:
+            return self._failed(check, f"{path} still exists.")
+        mode, owner = state[0], state[1] if len(state) > 1 else ""
+        if check.mode is not None and int(mode, 8) != int(check.mode, 8):
+            return self._failed(
+                check, f"{path} has mode {int(mode, 8):04o}, expected {int(check.mode, 8):04o}."
+            )
+        if check.owner is not None and owner != check.owner:
+            return self._failed(check, f"{path} is owned by {owner}, expected {check.owner}.")
+        for text in check.contains:
+            if self._fill(check, text) not in content:
+                return self._failed(check, f"{path} does not contain {self._fill(check, text)!r}.")
+        for text in check.not_contains:
+            if self._fill(check, text) in content:
+                return self._failed(check, f"{path} still contains {self._fill(check, text)!r}.")
+        return _Verdict(PASSED, detail=f"mode {mode}, owner {owner}")
+
+    def _answer(self, check: Check, code: int, stdout: str, stderr: str, answer: str) -> _Verdict:
+        if code != 0:
+            return _Verdict(
+                ERROR, ERROR_MESSAGE, detail=f"compute script exited {code}: {stderr.strip()[:300]}"
+            )
+        expected = stdout.strip()
+        if not expected:
+            return _Verdict(ERROR, ERROR_MESSAGE, detail="compute script printed nothing")
+        if compare_answer(answer, expected, check.compare, check.tolerance):
+            return _Verdict(PASSED, detail=f"answer {answer.strip()!r} matches {expected!r}")
+        return self._failed(
+            check,
+            "That is not what this server shows right now. Look again.",
+            f"answered {answer.strip()!r}, sandbox computed {expected!r}",
+        )

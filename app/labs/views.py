@@ -1,0 +1,293 @@
+"""Lab pages: the list, a lab's detail, the workspace beside the terminal, and the evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth.access import login_required
+from app.auth.models import Role
+from app.content import get_catalog
+from app.content.labs import Lab, labs_of
+from app.coordination.services import can_oversee
+from app.labs import services
+from app.labs.forms import AnswerForm, LabActionForm
+from app.labs.models import LabSession, SessionStatus, Trigger
+from app.labs.status import evidence_rows, session_status, task_views
+from app.labs.values import fill_html
+from app.web import after_commit
+
+bp = Blueprint("labs", __name__, url_prefix="/labs")
+
+
+def _app() -> Flask:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _unavailable() -> str | None:
+    try:
+        from app.sandboxes.services import unavailable_reason
+    except ImportError:
+        return "Sandboxes are not installed on this platform, so labs cannot run."
+    return unavailable_reason(_app())
+
+
+def _wake_after_commit() -> None:
+    from app.sandboxes.supervisor import wake
+
+    app = _app()
+    after_commit(lambda: wake(app))
+
+
+def _run_after_commit(run_id: int) -> None:
+    """Hand a queued check run to this process's supervisor as soon as it is committed.
+
+    Waiting for the next tick would add the other supervisor tasks' time to every Check press;
+    a separate worker (no supervisor here) still picks the run up on its own tick.
+    """
+    from app.labs.jobs import run_queued
+    from app.sandboxes.supervisor import supervisor_of
+
+    app = _app()
+
+    def hand_over() -> None:
+        supervisor = supervisor_of(app)
+        if supervisor is not None:
+            supervisor.submit(run_queued, app, run_id)
+
+    after_commit(hand_over)
+
+
+def _lab(slug: str) -> Lab:
+    return labs_of(get_catalog()).get(slug) or abort(404)
+
+
+def _own_session(session_id: int) -> tuple[LabSession, Lab]:
+    """Return a session the current user owns (404 for anyone else's)."""
+    session = services.session_by_id(session_id)
+    if session is None or session.user_id != current_user.id:
+        abort(404)
+    return session, _lab(session.lab_slug)
+
+
+def _visible_session(session_id: int) -> tuple[LabSession, Lab]:
+    """Return a session the current user may see: their own, or a trainee they oversee."""
+    session = services.session_by_id(session_id)
+    if session is None:
+        abort(404)
+    if session.user_id != current_user.id and not can_oversee(current_user, session.user_id):
+        abort(404)
+    return session, _lab(session.lab_slug)
+
+
+@bp.route("")
+@login_required
+def index() -> str:
+    """List the labs by day, and the user's lab sessions."""
+    catalog = get_catalog()
+    return render_template(
+        "labs/index.html",
+        labs=list(labs_of(catalog).values()),
+        days={day.id: day for day in catalog.days},
+        sessions=services.sessions_of(current_user.id),
+        passed=services.passed_lab_slugs(current_user.id),
+        unavailable=_unavailable(),
+    )
+
+
+def _detail_page(lab: Lab, unavailable: str | None) -> str:
+    sessions = [s for s in services.sessions_of(current_user.id) if s.lab_slug == lab.id]
+    # Before a session exists its values are not drawn: show where they will go.
+    unknown = {spec.name: "…" for spec in lab.values}
+    return render_template(
+        "labs/detail.html",
+        personal=lambda html: fill_html(html, unknown, "…", lab.hosts[0].name),
+        lab=lab,
+        day=get_catalog().day(lab.day_id),
+        sessions=sessions,
+        current=next((s for s in sessions if s.is_open), None),
+        unavailable=unavailable,
+        form=LabActionForm(),
+    )
+
+
+@bp.route("/<slug>")
+@login_required
+def detail(slug: str) -> str:
+    """Show a lab: what it asks, its tasks, and a Start (or Continue) button."""
+    return _detail_page(_lab(slug), _unavailable())
+
+
+@bp.route("/<slug>/start", methods=["POST"])
+@login_required
+def start(slug: str) -> Response | tuple[str, int]:
+    """Start a session of the lab (or go back to the open one)."""
+    lab = _lab(slug)
+    if not LabActionForm().validate_on_submit():
+        abort(400)
+    current = services.open_session(current_user.id, slug)
+    if current is None:
+        reason = _unavailable()
+        if reason:
+            return _detail_page(lab, reason), 503
+        current = services.start_session(current_user.id, lab, get_catalog().version)
+        _wake_after_commit()
+    return redirect(url_for("labs.workspace", session_id=current.id))
+
+
+@bp.route("/sessions/<int:session_id>/work")
+@login_required
+def workspace(session_id: int) -> str | Response:
+    """The lab page: instructions and tasks beside the terminal."""
+    session, lab = _own_session(session_id)
+    if not session.is_open:
+        return redirect(url_for("labs.session_detail", session_id=session.id))
+    from app.sandboxes.services import sandbox_for
+
+    sandbox = sandbox_for(session.sandbox_id) if session.sandbox_id else None
+    host = services.terminal_host(lab).name
+    return render_template(
+        "labs/workspace.html",
+        personal=lambda html: fill_html(html, session.values, str(session.id), host),
+        lab=lab,
+        session=session,
+        sandbox=sandbox,
+        host=host,
+        status=session_status(session, lab, sandbox),
+        form=LabActionForm(),
+        answer_form=AnswerForm(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required
+def session_detail(session_id: int) -> str:
+    """The evidence of a session: tasks, every check run with its results, recordings."""
+    session, lab = _visible_session(session_id)
+    recordings: list[Any] = []
+    sandbox = None
+    if session.sandbox_id:
+        from app.sandboxes.services import recordings_of_sandbox, sandbox_for
+
+        recordings = recordings_of_sandbox(session.sandbox_id)
+        sandbox = sandbox_for(session.sandbox_id)
+    return render_template(
+        "labs/session.html",
+        lab=lab,
+        session=session,
+        sandbox=sandbox,
+        host=services.terminal_host(lab).name,
+        tasks=task_views(lab, session),
+        rows=evidence_rows(session.check_runs),
+        recordings=recordings,
+        overseer=session.user_id != current_user.id or current_user.has_role(Role.ADMIN),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/status")
+@login_required
+def status(session_id: int) -> Response:
+    """Return the session's state for the lab page to poll."""
+    session, lab = _visible_session(session_id)
+    if session.user_id == current_user.id and session.status == SessionStatus.ACTIVE.value:
+        services.note_seen(session)
+        if session.sandbox_id:
+            from app.sandboxes.services import touch
+
+            touch(session.sandbox_id)
+    return jsonify(session_status(session, lab))
+
+
+@bp.route("/sessions/<int:session_id>/check", methods=["POST"])
+@login_required
+def check(session_id: int) -> Response | tuple[Response, int]:
+    """Queue a check run (the Check button, or the page's continuous checking)."""
+    session, lab = _own_session(session_id)
+    data = request.get_json(silent=True) or {}
+    task_id = data.get("task") if isinstance(data.get("task"), str) else None
+    trigger = Trigger.AUTO if data.get("auto") is True else Trigger.BUTTON
+    if trigger == Trigger.AUTO and not lab.continuous:
+        return jsonify(session_status(session, lab))
+    try:
+        run = services.request_check(
+            session, lab, user_id=current_user.id, trigger=trigger, task_id=task_id
+        )
+    except services.LabError as error:
+        return jsonify(error=str(error)), 409
+    if run is not None:
+        _run_after_commit(run.id)
+    return jsonify({**session_status(session, lab), "run": run.id if run else None})
+
+
+@bp.route("/sessions/<int:session_id>/answer", methods=["POST"])
+@login_required
+def answer(session_id: int) -> Response | tuple[Response, int]:
+    """Store a typed answer and check it."""
+    session, lab = _own_session(session_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return jsonify(error="Type an answer first."), 400
+    check_id = form.check_id.data or ""
+    try:
+        services.record_answer(session, lab, check_id, form.answer.data or "")
+        task_id = next(c.task_id for c in lab.checks if c.id == check_id)
+        run = services.request_check(
+            session, lab, user_id=current_user.id, trigger=Trigger.BUTTON, task_id=task_id
+        )
+    except services.LabError as error:
+        return jsonify(error=str(error)), 409
+    if run is not None:
+        _run_after_commit(run.id)
+    return jsonify({**session_status(session, lab), "run": run.id if run else None})
+
+
+@bp.route("/sessions/<int:session_id>/tasks/<task_id>/reset", methods=["POST"])
+@login_required
+def reset(session_id: int, task_id: str) -> Response | tuple[Response, int]:
+    """Re-run a task's setup part so the trainee can start it over."""
+    session, lab = _own_session(session_id)
+    try:
+        services.request_reset(session, lab, task_id)
+    except services.LabError as error:
+        return jsonify(error=str(error)), 409
+    _wake_after_commit()
+    return jsonify(session_status(session, lab))
+
+
+@bp.route("/sessions/<int:session_id>/extend", methods=["POST"])
+@login_required
+def extend(session_id: int) -> Response | tuple[Response, int]:
+    """Give the session more time."""
+    session, lab = _own_session(session_id)
+    try:
+        services.extend_session(session, lab)
+    except (services.LabError, ValueError, LookupError) as error:
+        return jsonify(error=str(error)), 409
+    return jsonify(session_status(session, lab))
+
+
+@bp.route("/sessions/<int:session_id>/finish", methods=["POST"])
+@login_required
+def finish(session_id: int) -> Response:
+    """End the session and close its sandbox."""
+    session = _own_session(session_id)[0]
+    if not LabActionForm().validate_on_submit():
+        abort(400)
+    services.finish_session(session)
+    _wake_after_commit()
+    flash("Lab finished. Its sandbox is being closed; your results are kept.", "info")
+    return redirect(url_for("labs.session_detail", session_id=session.id))

@@ -1,0 +1,390 @@
+"""The Docker engine behind sandboxes: hosts on a private network, exec, terminals, teardown.
+
+Every container, network and volume carries the labels `academy.sandbox=<id>` and
+`academy.scope=<scope>`; the scope is derived from the database URL, so two platforms (or the
+test suite and a developer's server) sharing one engine never reconcile each other's sandboxes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import docker
+from flask import Flask
+
+from app.config import Settings
+from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
+from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
+from app.sandboxes.run_options import run_options
+from app.sandboxes.streams import ExecResult, PtyChannel, open_login_shell, run_command
+
+log = logging.getLogger("academy.sandboxes")
+
+LABEL = "academy.sandbox"
+HOST_LABEL = "academy.host"
+SCOPE_LABEL = "academy.scope"
+BUILD_HINT = "run `academy images build`"
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One host of a sandbox: its name on the private network, its image and its hostname."""
+
+    name: str
+    image: str
+    hostname: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resources one host may use."""
+
+    memory_mb: int
+    cpus: float
+    pids: int
+    disk_mb: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """Return the limits configured for every host."""
+        return cls(
+            settings.sandbox_memory_mb,
+            settings.sandbox_cpus,
+            settings.sandbox_pids,
+            settings.sandbox_disk_mb,
+        )
+
+
+@dataclass(frozen=True)
+class HostState:
+    """A sandbox host's container as the engine reports it."""
+
+    sandbox_id: str
+    host: str
+    running: bool
+    status: str
+
+
+class SandboxUnavailable(RuntimeError):
+    """Sandboxes cannot be started or reached; the reason is safe to show to people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def container_name(sandbox_id: str, host: str) -> str:
+    """Return the engine's name for a sandbox host's container."""
+    return f"ac-{sandbox_id}-{host}"
+
+
+def network_name(sandbox_id: str) -> str:
+    """Return the engine's name for a sandbox's private network."""
+    return f"ac-{sandbox_id}"
+
+
+class DockerRuntime:
+    """Sandboxes as containers on one Docker engine."""
+
+    def __init__(
+        self, client: docker.DockerClient, url: str, scope: str, disks: SandboxDisks
+    ) -> None:
+        self.client = client
+        self.api: docker.APIClient = client.api
+        self.url = url
+        self.scope = scope
+        self.disks = disks
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def create(
+        self,
+        sandbox_id: str,
+        hosts: list[HostSpec],
+        limits: Limits,
+        allow_outbound: bool,
+        *,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """Create and start the sandbox's hosts on a private network of their own."""
+        labels = {LABEL: sandbox_id, SCOPE_LABEL: self.scope}
+        network = network_name(sandbox_id)
+        try:
+            # --internal: no route out of the network, so no outbound connections.
+            self.api.create_network(
+                network,
+                driver="bridge",
+                internal=not allow_outbound,
+                labels=labels,
+                check_duplicate=True,
+            )
+            for host in hosts:
+                if on_progress:
+                    on_progress(f"Starting {host.name} ({host.image})")
+                self._start_host(sandbox_id, host, limits, network, labels)
+        except Exception:
+            self.destroy(sandbox_id)
+            raise
+
+    def _start_host(
+        self, sandbox_id: str, host: HostSpec, limits: Limits, network: str, labels: dict[str, str]
+    ) -> None:
+        options = run_options(host.image)
+        disk = self.disks.prepare(sandbox_id, host.name, limits.disk_mb, labels)
+        memory = f"{limits.memory_mb}m"
+        host_config = self.api.create_host_config(
+            network_mode=network,
+            read_only=True,
+            mounts=[disk.mount] if disk.mount else [],
+            tmpfs={**options.tmpfs, **({"/srv": disk.tmpfs} if disk.tmpfs else {})},
+            extra_hosts=dict(options.extra_hosts),
+            mem_limit=memory,
+            memswap_limit=memory,
+            nano_cpus=int(limits.cpus * 1_000_000_000),
+            pids_limit=limits.pids,
+            cap_drop=["ALL"],
+            cap_add=list(options.cap_add),
+            privileged=False,
+            # Under memory pressure the kernel takes sandbox processes before the platform's.
+            oom_score_adj=500,
+            log_config={"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
+        )
+        endpoint = self.api.create_endpoint_config(aliases=[host.name, host.hostname])
+        container = self.api.create_container(
+            host.image,
+            name=container_name(sandbox_id, host.name),
+            hostname=host.hostname,
+            labels={**labels, HOST_LABEL: host.name},
+            host_config=host_config,
+            networking_config=self.api.create_networking_config({network: endpoint}),
+            # The supervisor probes readiness and reconciles itself; the image's own HEALTHCHECK
+            # (every 30 s) would cost each idle sandbox about 1 % of a core for nothing.
+            healthcheck={"test": ["NONE"]},
+        )
+        self.api.start(container["Id"])
+
+    def destroy(self, sandbox_id: str) -> None:
+        """Remove the sandbox's containers, network and disks (safe to repeat)."""
+        for container in self.api.containers(all=True, filters={"label": f"{LABEL}={sandbox_id}"}):
+            try:
+                self.api.remove_container(container["Id"], force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as error:
+                # "removal already in progress": another job got there first.
+                if error.status_code != 409:
+                    raise
+        for network in self.api.networks(filters={"label": f"{LABEL}={sandbox_id}"}):
+            with contextlib.suppress(docker.errors.NotFound):
+                self.api.remove_network(network["Id"])
+        self.disks.release(sandbox_id)
+
+    def wait_ready(
+        self,
+        sandbox_id: str,
+        timeout: float,
+        *,
+        on_progress: Callable[[str, str], None] | None = None,
+    ) -> bool:
+        """Probe every host until all answer ready (True) or timeout passes (False).
+
+        on_progress(host, what) hears what a host is still waiting for, e.g. "postgresql".
+        """
+        deadline = time.monotonic() + timeout
+        waiting = self._hosts(sandbox_id)
+        if not waiting:
+            return False
+        while waiting:
+            for host, image in list(waiting.items()):
+                probe = run_options(image).probe
+                if not probe:
+                    waiting.pop(host)
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                result = self.exec(sandbox_id, host, list(probe), timeout=min(10.0, remaining + 1))
+                if result.exit_code == 0:
+                    waiting.pop(host)
+                elif not self._running(sandbox_id, host):
+                    return False
+                elif on_progress:
+                    reason = (result.stderr or result.stdout).strip().removeprefix("not ready:")
+                    on_progress(host, reason.strip() or "starting")
+            if waiting and time.monotonic() >= deadline:
+                return False
+        return True
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def exec(
+        self,
+        sandbox_id: str,
+        host: str,
+        command: list[str],
+        *,
+        user: str = "root",
+        stdin: bytes | None = None,
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
+        workdir: str | None = None,
+    ) -> ExecResult:
+        """Run a command in a host and return its exit status and output.
+
+        The command runs under `timeout` inside the host, so it is killed there when it overruns;
+        the client also stops waiting a little later in case the host itself is stuck.
+        """
+        try:
+            return run_command(
+                self.api,
+                container_name(sandbox_id, host),
+                command,
+                user=user,
+                stdin=stdin,
+                timeout=timeout,
+                env=env,
+                workdir=workdir,
+            )
+        except docker.errors.NotFound:
+            return ExecResult(
+                -1, "", f"host {host} of sandbox {sandbox_id} does not exist", 0.0, False
+            )
+        except docker.errors.APIError as error:
+            return ExecResult(
+                -1, "", f"cannot run in {host}: {error.explanation or error}", 0.0, False
+            )
+
+    def open_pty(self, sandbox_id: str, host: str, user: str, cols: int, rows: int) -> PtyChannel:
+        """Start a login shell for user in the host on a terminal of the given size."""
+        return open_login_shell(self.api, container_name(sandbox_id, host), user, cols, rows)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def list_sandbox_ids(self) -> set[str]:
+        """Return the ids of every sandbox of this scope that has containers on the engine."""
+        return {state.sandbox_id for state in self.host_states()}
+
+    def host_states(self) -> list[HostState]:
+        """Return every container of this scope with whether it runs."""
+        containers = self.api.containers(all=True, filters={"label": f"{SCOPE_LABEL}={self.scope}"})
+        return [
+            HostState(
+                c["Labels"].get(LABEL, ""),
+                c["Labels"].get(HOST_LABEL, ""),
+                c.get("State") == "running",
+                c.get("Status", ""),
+            )
+            for c in containers
+        ]
+
+    def alive(self, sandbox_id: str) -> bool:
+        """Tell whether every host of the sandbox exists and runs."""
+        containers = self.api.containers(all=True, filters={"label": f"{LABEL}={sandbox_id}"})
+        return bool(containers) and all(c.get("State") == "running" for c in containers)
+
+    def _hosts(self, sandbox_id: str) -> dict[str, str]:
+        containers = self.api.containers(all=True, filters={"label": f"{LABEL}={sandbox_id}"})
+        return {c["Labels"].get(HOST_LABEL, ""): c["Image"] for c in containers}
+
+    def _running(self, sandbox_id: str, host: str) -> bool:
+        try:
+            info = self.api.inspect_container(container_name(sandbox_id, host))
+        except docker.errors.NotFound:
+            return False
+        return bool(info["State"]["Running"])
+
+    def memory_mb(self, sandbox_id: str) -> float:
+        """Return the memory the sandbox's hosts use now, page cache excluded, in MB."""
+        total = 0.0
+        for container in self.api.containers(filters={"label": f"{LABEL}={sandbox_id}"}):
+            stats = self.api.stats(container["Id"], stream=False, one_shot=True)
+            memory = stats.get("memory_stats", {})
+            detail = memory.get("stats", {})
+            cache = detail.get("total_inactive_file", detail.get("inactive_file", 0))
+            total += max(0, memory.get("usage", 0) - cache) / (1024 * 1024)
+        return round(total, 1)
+
+    def missing_images(self, images: Iterable[str]) -> list[str]:
+        """Return the images (of those named) the engine does not have."""
+        missing = []
+        for image in sorted(set(images)):
+            try:
+                self.api.inspect_image(image)
+            except docker.errors.ImageNotFound:
+                missing.append(image)
+        return missing
+
+    def engine_version(self) -> str:
+        """Return the engine's version string."""
+        return str(self.api.version().get("Version", "?"))
+
+
+# -- the application's runtime ----------------------------------------------------------------
+
+CHECK_SECONDS = 5.0
+
+
+class _RuntimeState:
+    """The app's runtime and the latest verdict on whether it works."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runtime: DockerRuntime | None = None
+        self.checked_at = 0.0
+        self.problem: str | None = None
+
+
+def get_runtime(app: Flask, images: Iterable[str] | None = None) -> DockerRuntime:
+    """Return the app's runtime, or raise SandboxUnavailable saying why sandboxes cannot run.
+
+    Without images, every lab image must exist; with images, only those (and none for a plain
+    exec or destroy). The engine's verdict is cached for a few seconds, so that pages asking on
+    every request stay fast even when the engine is down.
+    """
+    settings: Settings = app.config["ACADEMY"]
+    state: _RuntimeState = app.extensions.setdefault("academy.sandbox_runtime", _RuntimeState())
+    with state.lock:
+        now = time.monotonic()
+        if state.runtime is None or now - state.checked_at > CHECK_SECONDS:
+            state.problem = _check(state, settings, lab_images(settings))
+            state.checked_at = now
+        problem, runtime = state.problem, state.runtime
+    if images is not None and (problem is None or BUILD_HINT in problem) and runtime is not None:
+        # A missing lab image matters only to the sandboxes that use it.
+        missing = runtime.missing_images(images)
+        problem = _missing_message(missing) if missing else None
+    if problem:
+        raise SandboxUnavailable(problem)
+    assert runtime is not None
+    return runtime
+
+
+def _check(state: _RuntimeState, settings: Settings, images: list[str]) -> str | None:
+    url = engine_url(settings)
+    problem = reachable(url)
+    if problem:
+        return problem
+    try:
+        if state.runtime is None:
+            client = docker.DockerClient(base_url=url, timeout=120)
+            local = url.startswith("unix://")
+            mode = LOOP if loop_devices_usable(local) else TMPFS
+            disks = SandboxDisks(client.api, settings.instance_dir / "sandbox-disks", mode)
+            state.runtime = DockerRuntime(client, url, scope_for(settings), disks)
+        state.runtime.api.ping()
+        missing = state.runtime.missing_images(images)
+    except docker.errors.DockerException as error:
+        return f"The Docker engine at {url} is not answering ({error}). Labs are unavailable."
+    return _missing_message(missing) if missing else None
+
+
+def _missing_message(images: list[str]) -> str:
+    return (
+        f"The sandbox image {', '.join(images)} is not built on this machine, so labs are "
+        f"unavailable: {BUILD_HINT}."
+    )

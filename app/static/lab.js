@@ -1,0 +1,206 @@
+// The lab page: start-up progress, time left, Check / Reset / Extend, and continuous checking.
+// Every state change comes from the server's status JSON; messages are inserted as text only.
+(function () {
+  "use strict";
+  const root = document.getElementById("lab");
+  if (!root) return;
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const statusUrl = root.dataset.statusUrl;
+  const checkUrl = root.dataset.checkUrl;
+  const continuous = root.dataset.continuous === "true";
+  const AUTO_EVERY = 5000; // continuous checking: ask the server every 5 s
+  const FAST_POLL = 100; // while a Check press or a start-up is pending
+  let lastStatus = root.dataset.sessionStatus;
+  let secondsLeft = null;
+  let waitingForRun = false;
+  let pollTimer = null;
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(data.error || "Request failed (" + response.status + ")");
+        return data;
+      });
+    });
+  }
+
+  function get(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  }
+
+  function notice(text, isError) {
+    const box = document.getElementById(isError ? "lab-warning" : "lab-notice");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Hints may mark commands with backticks: show those parts as code, the rest as text.
+  function hintNodes(text) {
+    return text.split("`").map(function (part, index) {
+      return index % 2 === 1 ? el("code", "", part) : document.createTextNode(part);
+    });
+  }
+
+  function renderTask(task) {
+    const item = document.querySelector('li.task[data-task="' + CSS.escape(task.id) + '"]');
+    if (!item) return;
+    item.classList.toggle("passed", task.passed);
+    const badge = item.querySelector(".task-state");
+    badge.textContent = task.passed ? "passed" : "to do";
+    badge.className = "badge task-state " + (task.passed ? "ok" : "muted");
+    task.checks.forEach(function (check) {
+      const row = item.querySelector('li.check[data-check="' + CSS.escape(check.id) + '"]');
+      if (!row) return;
+      row.className = "check status-" + (check.outcome || "none");
+      row.querySelector(".check-outcome").textContent = check.outcome || "";
+      row.querySelector(".check-message").textContent = check.message || "";
+      const hints = row.querySelector(".check-hints");
+      hints.replaceChildren.apply(hints, check.hints.map(function (h) {
+        const item = el("li");
+        item.append.apply(item, hintNodes(h));
+        return item;
+      }));
+    });
+    const hintList = item.querySelector("ul.hints");
+    hintList.replaceChildren.apply(hintList, task.hints.map(function (h) {
+      const item = el("li");
+      item.append.apply(item, [el("strong", "", "Hint:"), " "].concat(hintNodes(h)));
+      return item;
+    }));
+    item.querySelectorAll("button.check-task, .answer-form button, .answer-form input[type=text]").forEach(function (b) {
+      b.disabled = task.passed;
+    });
+  }
+
+  function renderClock() {
+    const out = document.getElementById("time-left");
+    if (secondsLeft === null) return;
+    const s = Math.max(0, secondsLeft);
+    const m = Math.floor(s / 60);
+    out.textContent = m + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function render(status) {
+    secondsLeft = status.seconds_left;
+    renderClock();
+    status.tasks.forEach(renderTask);
+    const warnings = [];
+    if (status.warning) warnings.push("Less than ten minutes left: press Extend to keep working, or Finish.");
+    if (status.sandbox_warning) warnings.push(status.sandbox_warning);
+    if (status.error && status.status === "active") warnings.push(status.error.split("\n")[0]);
+    notice(warnings.join(" "), true);
+    if (status.completed) notice("Every task passed. Well done: press Finish when you are ready.", false);
+    else if (status.busy && status.busy.indexOf("reset") >= 0) notice(status.progress, false);
+    if (status.status === "starting" || status.status === "setting_up" || status.status === "failed") {
+      const bar = document.getElementById("start-bar");
+      if (bar) bar.style.width = status.percent + "%";
+      const text = document.getElementById("start-progress");
+      if (text) text.textContent = status.progress;
+      const err = document.getElementById("start-error");
+      if (err) err.textContent = status.error || "";
+      if (status.status === "failed") document.getElementById("start-title").textContent = "The lab could not start";
+    }
+    // The terminal is rendered by the server once the session is active: reload into it.
+    if (status.status === "active" && lastStatus !== "active") { window.location.reload(); return; }
+    if (!status.open && lastStatus !== status.status && status.status !== "failed") {
+      window.location.reload();
+      return;
+    }
+    lastStatus = status.status;
+    waitingForRun = status.pending_runs.length > 0 && waitingForRun;
+  }
+
+  function schedule(ms) {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, ms);
+  }
+
+  let lastAuto = 0;
+  function poll() {
+    let request;
+    const now = Date.now();
+    const visible = document.visibilityState === "visible";
+    if (lastStatus === "active" && continuous && visible && !waitingForRun && now - lastAuto >= AUTO_EVERY) {
+      lastAuto = now;
+      request = post(checkUrl, { auto: true });
+    } else {
+      request = get(statusUrl);
+    }
+    request.then(function (status) {
+      render(status);
+      if (!status.open) return;
+      const busy = status.status !== "active" || waitingForRun || (status.busy || "").length > 0;
+      schedule(busy ? FAST_POLL * (status.status === "active" ? 1 : 5) : 1000);
+    }).catch(function (error) {
+      notice(String(error.message || error), true);
+      schedule(3000);
+    });
+  }
+
+  document.querySelectorAll("button.check-task").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      waitingForRun = true;
+      post(checkUrl, { task: button.dataset.task }).then(function (status) {
+        render(status);
+        waitingForRun = status.run !== null;
+        schedule(FAST_POLL);
+      }).catch(function (e) { notice(e.message, true); }).finally(function () {
+        setTimeout(function () { button.disabled = button.closest("li.task").classList.contains("passed"); }, 500);
+      });
+    });
+  });
+
+  document.querySelectorAll("button.reset-task").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (!window.confirm("Reset this task? Its starting state is put back; your other work stays.")) return;
+      post(button.dataset.url).then(function (status) { render(status); schedule(FAST_POLL); })
+        .catch(function (e) { notice(e.message, true); });
+    });
+  });
+
+  document.querySelectorAll("form.answer-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const data = new FormData(form);
+      data.append("csrf_token", document.getElementById("answer-csrf").value);
+      waitingForRun = true;
+      fetch(form.action, { method: "POST", credentials: "same-origin", body: data, headers: { "X-CSRFToken": token } })
+        .then(function (r) { return r.json().then(function (d) { if (!r.ok) throw new Error(d.error); return d; }); })
+        .then(function (status) { render(status); schedule(FAST_POLL); })
+        .catch(function (e) { notice(e.message, true); });
+    });
+  });
+
+  const extend = document.getElementById("extend-lab");
+  if (extend) {
+    extend.addEventListener("click", function () {
+      post(extend.dataset.url).then(function (status) { render(status); notice("Extended.", false); })
+        .catch(function (e) { notice(e.message, true); });
+    });
+  }
+
+  const finish = document.getElementById("finish-form");
+  if (finish) {
+    finish.addEventListener("submit", function (event) {
+      if (!window.confirm("Finish the lab? Its server is closed; your results are kept.")) event.preventDefault();
+    });
+  }
+
+  setInterval(function () {
+    if (secondsLeft !== null && lastStatus === "active") { secondsLeft -= 1; renderClock(); }
+  }, 1000);
+  poll();
+})();

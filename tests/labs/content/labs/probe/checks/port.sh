@@ -1,0 +1,2 @@
+#!/bin/bash
+cat /var/tmp/probe-port

@@ -1,0 +1,137 @@
+"""The check runner's contract in a real sandbox: every kind, passes, fails and errors, the
+LAB_* environment, timeouts, and scripts that never land on the sandbox's disk."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app.content.labs import Check, Script
+from app.labs.checks import CheckRunner
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def probe_box(module_sandbox_maker, probe_catalog):
+    """One set-up probe sandbox shared by this module."""
+    return module_sandbox_maker(probe_catalog.sections["labs"]["probe"], seed=5)
+
+
+def run(box, check: Check, answer: str | None = None):
+    return CheckRunner(box.execute, box.values, "golden").run(check, answer)
+
+
+def shell(text: str, **fields) -> Check:
+    base = {"id": "g", "task_id": "t", "kind": "shell", "host": "prod", "title": "G"}
+    return Check(**{**base, "script": Script("inline", text), **fields})
+
+
+def test_the_probe_lab_fails_before_and_passes_after_its_solution(probe_box):
+    checks = {c.id: c for c in probe_box.lab.checks}
+    before = {cid: run(probe_box, c).outcome for cid, c in checks.items()}
+    assert before == {
+        "marker-file": "failed",
+        "marker-shell": "failed",
+        "port-answer": "failed",
+        "db-answers": "failed",
+        "health": "passed",
+    }
+    shell_result = run(probe_box, checks["marker-shell"])
+    assert shell_result.message.endswith("is missing")
+    assert shell_result.hints == ("echo the marker into it",)
+    from app.labs.jobs import run_step
+
+    solved = run_step(probe_box.execute, probe_box.lab.solve[0], probe_box.values, "golden")
+    assert solved.exit_code == 0, solved.stderr
+    port = str(probe_box.values["port"])
+    after = {
+        cid: run(probe_box, c, port if cid == "port-answer" else None).outcome
+        for cid, c in checks.items()
+    }
+    assert set(after.values()) == {"passed"}
+    assert run(probe_box, checks["port-answer"], "1").outcome == "failed"
+    assert run(probe_box, checks["marker-shell"]).detail.endswith("bytes")
+
+
+def test_scripts_get_lab_variables_and_leave_nothing_on_disk(probe_box):
+    token = "never-on-disk-7d1c"
+    result = run(
+        probe_box, shell(f'[ "$LAB_HOST" = prod ] && [ -n "$LAB_MARKER" ] && echo {token}')
+    )
+    assert result.outcome == "passed"
+    assert token in result.output
+    found = probe_box.sh(
+        f"grep -rIl {token} /srv /tmp /var/tmp /home /root 2>/dev/null | head -n 3 || true"
+    )
+    assert found.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("script", "outcome"),
+    [
+        ("exit 0", "passed"),
+        ("echo 'FAIL: still broken'; exit 0", "failed"),
+        ("exit 1", "failed"),
+        ("exit 3", "error"),
+        ("no-such-command-here", "error"),
+    ],
+)
+def test_shell_exit_status_rules(probe_box, script, outcome):
+    assert run(probe_box, shell(script)).outcome == outcome
+
+
+def test_a_check_that_overruns_its_timeout_is_an_error(probe_box):
+    result = run(probe_box, shell("sleep 20", timeout=1))
+    assert result.outcome == "error"
+    assert "timed out" in result.detail
+    assert result.seconds < 10
+
+
+def test_checks_run_as_the_user_they_name(probe_box):
+    assert (
+        run(probe_box, shell('[ "$(id -un)" = impactlink ]', user="impactlink")).outcome == "passed"
+    )
+    assert run(probe_box, shell('[ "$(id -un)" = root ]')).outcome == "passed"
+
+
+def kind(check_kind: str, **fields) -> Check:
+    return Check(id="k", task_id="t", kind=check_kind, host="prod", title="K", **fields)
+
+
+def test_sql_kind_against_postgres(probe_box):
+    assert run(probe_box, kind("sql", query="SELECT 40 + 2", expect="42")).outcome == "passed"
+    assert (
+        run(probe_box, kind("sql", query="SELECT 1 UNION SELECT 2", expect_rows=2)).outcome
+        == "passed"
+    )
+    missing = run(probe_box, kind("sql", query="SELECT * FROM nowhere", expect="1"))
+    assert missing.outcome == "failed"
+    assert "nowhere" in missing.message
+    assert run(probe_box, kind("sql", query="SELEC 1", expect="1")).outcome == "error"
+
+
+def test_http_kind_through_nginx_and_tls(probe_box):
+    health = "https://impactlink.solovedhelpinghands.org.za/api/v1/health"
+    assert run(
+        probe_box, kind("http", url=health, status=200, body_contains=('"database":"ok"',))
+    ).passed
+    wrong = run(probe_box, kind("http", url=health.replace("/health", "/nope"), status=200))
+    assert (wrong.outcome, "expected 200" in wrong.message) == ("failed", True)
+    refused = run(probe_box, kind("http", url="http://127.0.0.1:9/", status=200))
+    assert refused.outcome == "failed"
+    assert "got no HTTP answer" in refused.message
+
+
+def test_file_kind_reads_mode_owner_and_content(probe_box):
+    env = kind(
+        "file",
+        path="/home/impactlink/app/.env",
+        mode="0600",
+        owner="impactlink",
+        contains=("NODE_ENV=production",),
+    )
+    assert run(probe_box, env).passed
+    assert run(probe_box, dataclasses.replace(env, mode="0644")).outcome == "failed"
+    assert run(probe_box, kind("file", path="/etc/nothing-here", exists=False)).passed
