@@ -193,7 +193,12 @@ def test_coordinator_invites_a_trainee_into_their_cohort(client, make_user, logi
     token = csrf_token(client, "/invitations")
     bad = client.post(
         "/invitations",
-        data={"email": "not-an-address", "role": "trainee", "cohort_id": cohort.id, "csrf_token": token},
+        data={
+            "email": "not-an-address",
+            "role": "trainee",
+            "cohort_id": cohort.id,
+            "csrf_token": token,
+        },
     )
     assert "Enter an e-mail address." in bad.get_data(as_text=True)
     page = client.post(
@@ -209,6 +214,8 @@ def test_coordinator_invites_a_trainee_into_their_cohort(client, make_user, logi
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "/invitations/" in body
-    invitation = session.scalar(select(Invitation).where(Invitation.email == "invited.trainee@example.test"))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.email == "invited.trainee@example.test")
+    )
     assert invitation is not None
     assert invitation.cohort_id == cohort.id

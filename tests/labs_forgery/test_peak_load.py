@@ -25,7 +25,9 @@ def test_answers_that_are_not_this_servers_fail(bench):
 
 def test_killing_the_job_but_leaving_its_cron_line_fails(bench):
     box = bench("peak-load", resource="cpu")
-    box.run('kill "$(pgrep -x "$LAB_JOB")" && sleep 1 && ! pgrep -x "$LAB_JOB"')
+    # Cron may already have started the job again when the check runs; either way its line
+    # is still there, so the task is not done.
+    box.run('kill "$(pgrep -x "$LAB_JOB")"')
     assert box.outcomes("offender-stopped") == {"offender-stopped": "failed"}
 
 
