@@ -77,6 +77,11 @@ def serve(host: str, port: int) -> None:
 
 
 @cli.group()
+def bench() -> None:
+    """Measure the platform's speed (each benchmark builds its own data and prints figures)."""
+
+
+@cli.group()
 def db() -> None:
     """Create, upgrade or downgrade the database schema."""
 

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.auth.services import find_user
+from app.cli import bench
 from app.config import Settings
 from app.coordination import services
 from app.coordination.models import Cohort
@@ -95,18 +96,6 @@ def import_command(cohort_id: int, roster: Path, email: str) -> None:
         click.echo(f"invited {invitation.email}: {link}")
 
 
-def _bench_group() -> click.Group:
-    """Return the shared `academy bench` group, creating it if no feature has yet."""
-    from app.cli import cli
-
-    found = cli.commands.get("bench")
-    if isinstance(found, click.Group):
-        return found
-    return click.Group(
-        "bench", help="Measure the platform's speed (each benchmark builds its own data)."
-    )
-
-
 @click.command("matrix")
 @click.option("--trainees", default=200, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--runs", default=30, show_default=True, type=click.IntRange(1, 1000))
@@ -133,7 +122,6 @@ def bench_matrix(trainees: int, runs: int, database_url: str | None, as_json: bo
     )
 
 
-bench = _bench_group()
 bench.add_command(bench_matrix)
 
-commands = [cohorts, bench]
+commands = [cohorts]

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.cli import bench
 from app.content import ContentError, get_catalog
 from app.content.labs import Lab, labs_of
 
@@ -89,18 +90,6 @@ def test(slugs: tuple[str, ...], runs: int, jobs: int, verbose: bool) -> None:
     click.echo(f"all {len(proofs)} proof run(s) of {len(chosen)} lab(s) passed")
 
 
-def _bench_group() -> click.Group:
-    """Return the shared `academy bench` group (another feature may have made it already)."""
-    from app.cli import cli
-
-    found = cli.commands.get("bench")
-    if isinstance(found, click.Group):
-        return found
-    return click.Group(
-        "bench", help="Measure the platform's speed (each benchmark builds its own data)."
-    )
-
-
 @click.command("checks")
 @click.option(
     "--lab",
@@ -128,7 +117,6 @@ def bench_checks(slug: str, presses: int, as_json: bool) -> None:
     click.echo(result.report())
 
 
-bench = _bench_group()
 bench.add_command(bench_checks)
 
-commands = [labs, bench]
+commands = [labs]

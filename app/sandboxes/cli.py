@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.cli import bench
 from app.config import ROOT
 from app.extensions import db
 
@@ -193,16 +194,6 @@ def worker() -> None:
 # -- benchmark ----------------------------------------------------------------------------------
 
 
-def _bench_group() -> click.Group:
-    """Return the `academy bench` group that features share (made here if none exists yet)."""
-    from app.cli import cli
-
-    found = cli.commands.get("bench")
-    if isinstance(found, click.Group):
-        return found
-    return click.Group("bench", help="Measure the platform (figures, not tests).")
-
-
 @click.command("sandboxes")
 @click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -222,7 +213,6 @@ def bench_sandboxes(runs: int, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-bench = _bench_group()
 bench.add_command(bench_sandboxes)
 
-commands = [images, sandboxes, worker, bench]
+commands = [images, sandboxes, worker]
