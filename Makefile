@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENDOR := app/static/vendor
 export ACADEMY_ENV ?= development
 
-.PHONY: run test lint types pytest deps system db demo images clean
+.PHONY: run test lint types labs-proof pytest deps system db demo clean
 
 run: deps
 	scripts/setup-system.sh --optional
@@ -14,7 +14,7 @@ run: deps
 	$(BIN)/academy demo
 	$(BIN)/academy serve
 
-test: deps system lint types pytest
+test: deps system lint types labs-proof pytest
 
 deps: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -50,6 +50,11 @@ lint:
 
 types:
 	$(BIN)/mypy
+
+# Every lab proved the way an author proves it: checks fail before the reference solution and
+# pass after it, twice per lab, in fresh sandboxes.
+labs-proof:
+	$(BIN)/academy labs test
 
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
