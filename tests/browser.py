@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -88,13 +87,11 @@ class Browser:
 
     playwright: Any
     browser: Any
-    profile: Path
 
     def close(self) -> None:
-        """Close the browser and its profile."""
+        """Close the browser."""
         self.browser.close()
         self.playwright.stop()
-        shutil.rmtree(self.profile, ignore_errors=True)
 
 
 def launch_browser() -> Browser:
@@ -105,14 +102,13 @@ def launch_browser() -> Browser:
         raise RuntimeError(
             "Chromium is missing: run `make test` (it installs it) or apt-get install chromium"
         )
-    profile = Path(tempfile.mkdtemp(prefix="academy-chromium-"))
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(
         # Playwright refuses --user-data-dir here and gives each launch a fresh profile itself.
         executable_path=CHROMIUM,
         args=CHROMIUM_ARGS,
     )
-    return Browser(playwright, browser, profile)
+    return Browser(playwright, browser)
 
 
 def iterate_pages(browser: Browser) -> Iterator[Any]:
