@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.content.errors import Problems
 from app.content.markdown_render import render_markdown
-from app.content.programme import check_id, split_front_matter
+from app.content.programme import check_id, read_front_matter
 from app.content.yamlfile import Fields, Node, Seq
 
 if TYPE_CHECKING:
@@ -136,14 +136,10 @@ def load_signoff(catalog: Catalog, settings: Settings, problems: Problems) -> No
 
 def load_acknowledgment(path: Path, problems: Problems) -> Acknowledgment | None:
     """Read the acknowledgment: front matter (id, title, version) and the text to sign."""
-    split = split_front_matter(path, problems)
-    if split is None:
+    found = read_front_matter(path, problems, "acknowledgment front matter")
+    if found is None:
         return None
-    meta, body, _ = split
-    fields = Fields(meta, path, problems, "acknowledgment front matter", 2)
-    if not fields.ok:
-        return None
-    fields.node.key_lines = {k: v + 1 for k, v in fields.node.key_lines.items()}
+    fields, body = found
     fields.allow_only(ACKNOWLEDGMENT_KEYS)
     ack_id = fields.text("id", required=True)
     check_id(ack_id, fields, "id")

@@ -71,19 +71,24 @@ SECTION_LOADERS: list[str] = [
 ]
 
 
+def load_programme_catalog(settings: Settings, problems: Problems) -> Catalog:
+    """Load the programme alone into a catalog with its content version and lesson index."""
+    programme = load_programme(settings.content_dir, problems)
+    problems.raise_if_any()
+    assert programme is not None
+    return Catalog(
+        programme=programme,
+        version=content_version(settings.content_dir, settings.labs_dir),
+        lessons={lesson.id: lesson for day in programme.days for lesson in day.lessons},
+    )
+
+
 def load_catalog(settings: Settings) -> Catalog:
     """Load and validate all content; raise ContentError listing every problem."""
     import importlib
 
     problems = Problems(settings.content_dir.parent)
-    programme = load_programme(settings.content_dir, problems)
-    problems.raise_if_any()
-    assert programme is not None
-    catalog = Catalog(
-        programme=programme,
-        version=content_version(settings.content_dir, settings.labs_dir),
-        lessons={lesson.id: lesson for day in programme.days for lesson in day.lessons},
-    )
+    catalog = load_programme_catalog(settings, problems)
     for dotted in SECTION_LOADERS:
         module_name, _, function = dotted.partition(":")
         getattr(importlib.import_module(module_name), function)(catalog, settings, problems)

@@ -174,8 +174,8 @@ def _load_lessons(folder: Path, day_id: str, problems: Problems) -> list[Lesson]
     return lessons
 
 
-def split_front_matter(path: Path, problems: Problems) -> tuple[Any, str, int] | None:
-    """Split a Markdown file into parsed front matter, body and the body's first line."""
+def read_front_matter(path: Path, problems: Problems, what: str) -> tuple[Fields, str] | None:
+    """Read a Markdown file's front matter as Fields (lines counted in the file) and its body."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -188,21 +188,20 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[Any, str, int] |
     meta = parse(match.group(1), path, problems, line_offset=1)
     if meta is None:
         return None
-    body_line = match.group(0).count("\n") + 1
-    return meta, text[match.end() :], body_line
+    fields = Fields(meta, path, problems, what, 2)
+    if not fields.ok:
+        return None
+    # The front matter starts on the file's second line, after the opening '---'.
+    fields.node.key_lines = {k: v + 1 for k, v in fields.node.key_lines.items()}
+    return fields, text[match.end() :]
 
 
 def load_lesson(path: Path, day_id: str, problems: Problems) -> Lesson | None:
     """Load one lesson file."""
-    split = split_front_matter(path, problems)
-    if split is None:
+    found = read_front_matter(path, problems, "lesson front matter")
+    if found is None:
         return None
-    meta, body, _ = split
-    fields = Fields(meta, path, problems, "lesson front matter", 2)
-    if not fields.ok:
-        return None
-    # Front matter lines are counted from the file's first line.
-    fields.node.key_lines = {k: v + 1 for k, v in fields.node.key_lines.items()}
+    fields, body = found
     fields.allow_only(LESSON_KEYS)
     lesson_id = fields.text("id", required=True)
     check_id(lesson_id, fields, "id")

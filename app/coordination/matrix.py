@@ -20,8 +20,8 @@ from app.coordination.progress import (
     day_progress,
     day_quiz_ids,
     load_cohort_progress,
-    load_members,
 )
+from app.coordination.services import members_of
 
 
 def day_complete(done: int, total: int) -> bool:
@@ -113,7 +113,7 @@ def build_matrix(
     now = now or utcnow()
     policy = policy or PacingPolicy()
     rules = rules_of(catalog)
-    members = load_members(cohort.id)
+    members = members_of(cohort.id)
     data = load_cohort_progress(cohort.id, catalog, now, timedelta(minutes=policy.stuck_minutes))
     quizzes = day_quiz_ids(catalog, data.quizzes_installed)
     labs = catalog.sections.get("labs", {})

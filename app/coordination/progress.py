@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
 
-from app.auth.models import User
 from app.certification.checklist import Progress
 from app.certification.models import AcknowledgmentSignature, Attestation, Certificate
 from app.clock import as_utc
@@ -101,17 +100,6 @@ class CohortProgress:
 def members_query(cohort_id: int) -> Select[int]:
     """Return a subquery of the cohort's member ids (keeps every statement one size)."""
     return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
-
-
-def load_members(cohort_id: int) -> list[User]:
-    """Return the cohort's trainees by name."""
-    query = (
-        select(User)
-        .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort_id)
-        .order_by(User.full_name, User.id)
-    )
-    return list(db.session.scalars(query))
 
 
 def load_cohort_progress(

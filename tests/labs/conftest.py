@@ -17,10 +17,9 @@ import pytest
 from flask import Flask
 
 from app.config import ROOT, Settings
-from app.content.catalog import Catalog, content_version
+from app.content.catalog import Catalog, load_programme_catalog
 from app.content.errors import Problems
 from app.content.labs import Lab, load_labs, read_lab
-from app.content.programme import load_programme
 from app.labs import jobs
 from app.labs.values import draw_values
 
@@ -39,14 +38,7 @@ def build_catalog(content: Path = CONTENT, problems: Problems | None = None) -> 
     """Load the probe programme and its labs (other features' content is not needed here)."""
     settings = lab_settings(content)
     problems = problems or Problems(content)
-    programme = load_programme(settings.content_dir, problems)
-    problems.raise_if_any()
-    assert programme is not None
-    catalog = Catalog(
-        programme=programme,
-        version=content_version(settings.content_dir, settings.labs_dir),
-        lessons={lesson.id: lesson for day in programme.days for lesson in day.lessons},
-    )
+    catalog = load_programme_catalog(settings, problems)
     load_labs(catalog, settings, problems)
     problems.raise_if_any()
     return catalog
@@ -68,16 +60,8 @@ def real_lab_slugs() -> list[str]:
 
 def catalog_with(*labs: Lab) -> Catalog:
     """The real programme with only the given labs (for pages that show a real lab)."""
-    problems = Problems(ROOT)
     settings = Settings.from_env({"ACADEMY_ENV": "test"})
-    programme = load_programme(settings.content_dir, problems)
-    problems.raise_if_any()
-    assert programme is not None
-    catalog = Catalog(
-        programme=programme,
-        version=content_version(settings.content_dir, settings.labs_dir),
-        lessons={lesson.id: lesson for day in programme.days for lesson in day.lessons},
-    )
+    catalog = load_programme_catalog(settings, Problems(ROOT))
     catalog.sections["labs"] = {lab.id: lab for lab in labs}
     return catalog
 
