@@ -7,12 +7,26 @@ from pathlib import Path
 from typing import Any
 
 from app.content.errors import Problems
-from app.content.labs import BUILTIN_VALUES, Check, Host, Lab, Script, Step, Task, ValueSpec
+from app.content.labs import (
+    BUILTIN_VALUES,
+    FORGERY_CLASSES,
+    Check,
+    ExpectRule,
+    Forgery,
+    Host,
+    Lab,
+    Script,
+    Step,
+    Task,
+    ValueSpec,
+)
 from app.content.markdown_render import render_markdown
 from app.content.programme import ID_PATTERN, check_id
 from app.content.yamlfile import Fields, Node, read
 
-CHECK_KINDS = ("shell", "sql", "http", "file", "answer")
+CHECK_KINDS = ("probe", "shell", "sql", "http", "file", "answer")
+RULE_OPS = ("equals", "not_equals", "contains", "not_contains", "matches", "min", "max")
+MAX_TRIES_LIMIT = 20
 VALUE_KINDS = ("token", "int", "choice")
 COMPARES = ("exact", "ci", "number")
 VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -26,11 +40,20 @@ TASK_KEYS = ("id", "title", "instructions", "instructions_file", "hints", "check
 STEP_KEYS = ("host", "script", "run", "user", "timeout")
 COMMON_CHECK_KEYS = ("id", "kind", "host", "timeout", "title", "message")
 CHECK_KEYS = {
-    "shell": ("script", "run", "user"),
+    "probe": ("script", "run", "inputs", "expect", "tamper_scan"),
+    "shell": ("script", "run", "user", "inputs"),
     "sql": ("query", "database", "expect", "expect_rows"),
     "http": ("url", "method", "status", "body_contains", "body_not_contains"),
     "file": ("path", "exists", "contains", "not_contains", "mode", "owner"),
-    "answer": ("question", "compute", "compare", "tolerance"),
+    "answer": (
+        "question",
+        "compute",
+        "expect_value",
+        "compare",
+        "tolerance",
+        "max_tries",
+        "inputs",
+    ),
 }
 
 
@@ -88,7 +111,56 @@ class LabReader:
             cleanup=tuple(fields.items("cleanup", self._step)),
             tasks=tuple(tasks),
             folder=self.folder,
+            forgeries=self._forgeries(seen),
         )
+
+    def _forgeries(self, task_ids: set[str]) -> tuple[Forgery, ...]:
+        """Read labs/<slug>/forgeries/*.sh with their header (forgery, class, targets)."""
+        folder = self.folder / "forgeries"
+        if not folder.is_dir():
+            return ()
+        found = []
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.is_dir():
+                continue
+            if path.suffix != ".sh":
+                self.problems.add(path, 1, "a forgery must be a bash script ending in .sh")
+                continue
+            text = path.read_text(encoding="utf-8")
+            header: dict[str, tuple[int, str]] = {}
+            for number, row in enumerate(text.splitlines()[:20], start=1):
+                match = re.match(r"^#\s*(forgery|class|targets):\s*(.*?)\s*$", row)
+                if match:
+                    header[match.group(1)] = (number, match.group(2))
+            missing = [key for key in ("forgery", "class", "targets") if key not in header]
+            if missing:
+                self.problems.add(
+                    path, 1, f"forgery header lacks {', '.join(f'# {k}:' for k in missing)}"
+                )
+                continue
+            line, kind = header["class"]
+            if kind not in FORGERY_CLASSES:
+                self.problems.add(
+                    path, line, f"class must be one of {', '.join(FORGERY_CLASSES)}, got {kind!r}"
+                )
+            line, raw_targets = header["targets"]
+            targets = tuple(t for t in re.split(r"[\s,]+", raw_targets) if t)
+            unknown = [t for t in targets if t not in task_ids]
+            if not targets or unknown:
+                self.problems.add(
+                    path, line, f"targets must name tasks of this lab; unknown: {unknown or '-'}"
+                )
+            relative = str(path.relative_to(self.folder))
+            found.append(
+                Forgery(
+                    name=path.stem,
+                    description=header["forgery"][1],
+                    kind=kind,
+                    targets=targets,
+                    script=Script(source=relative, text=text),
+                )
+            )
+        return tuple(found)
 
     @staticmethod
     def _item_lines(fields: Fields, key: str) -> list[int]:
@@ -258,11 +330,21 @@ class LabReader:
             "title": f.text("title") or check_id_.replace("-", " ").capitalize(),
             "message": f.text("message"),
         }  # fmt: skip
+        self._no_placeholders(f, "message", base["message"])
+        if kind == "probe":
+            return Check(
+                **base,
+                script=self._script(f, "script", "run", required=True),
+                inputs=self._inputs(f),
+                rules=self._rules(f),
+                tamper_scan=f.get("tamper_scan", bool, True),
+            )
         if kind == "shell":
             return Check(
                 **base,
                 script=self._script(f, "script", "run", required=True),
                 user=f.text("user") or "root",
+                inputs=self._inputs(f),
             )
         if kind == "sql":
             query, expect = f.text("query", required=True), f.get("expect", (str, int, float))
@@ -301,8 +383,69 @@ class LabReader:
         compare = f.text("compare") or "exact"
         if compare not in COMPARES:
             f.error("compare", f"compare must be one of {', '.join(COMPARES)}, got {compare!r}")
+        expect_value = f.get("expect_value", (str, int))
+        if (expect_value is None) == ("compute" not in f.node):
+            f.error(None, "an answer check needs exactly one of 'compute' or 'expect_value'")
+        if expect_value is not None:
+            self._placeholders(f, "expect_value", str(expect_value))
+        max_tries = f.get("max_tries", int, 3)
+        if not 1 <= max_tries <= MAX_TRIES_LIMIT:
+            f.error("max_tries", f"max_tries must be 1..{MAX_TRIES_LIMIT}, got {max_tries}")
         return Check(
             **base, question=f.text("question", required=True),
-            script=self._script(f, "compute", None, required=True), compare=compare,
-            tolerance=float(f.get("tolerance", (int, float), 0.0)),
+            script=self._script(f, "compute", None, required=False), compare=compare,
+            tolerance=float(f.get("tolerance", (int, float), 0.0)), inputs=self._inputs(f),
+            max_tries=max_tries,
+            expect_value=None if expect_value is None else str(expect_value),
         )  # fmt: skip
+
+    def _no_placeholders(self, f: Fields, key: str, text: str) -> None:
+        # What the trainee reads may not carry a drawn value: a message is static text.
+        for name in PLACEHOLDER.findall(text or ""):
+            f.error(key, f"a message may not show a value ({{{name}}}): describe the symptom")
+
+    def _inputs(self, f: Fields) -> tuple[str, ...]:
+        names = tuple(str(n) for n in f.get("inputs", list, []))
+        for name in names:
+            if name not in self.value_names or name in BUILTIN_VALUES:
+                f.error("inputs", f"input {name!r} is not one of the lab's values")
+        return names
+
+    def _rules(self, f: Fields) -> tuple[ExpectRule, ...]:
+        raw = f.node.get("expect")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            f.error("expect", "expect must be a list of rules such as {obs: name, equals: value}")
+            return ()
+        lines = list(getattr(raw, "item_lines", [])) or [f.line("expect")] * len(raw)
+        rules: list[ExpectRule] = []
+        for item, line in zip(raw, lines, strict=False):
+            r = Fields(item, self.path, self.problems, "expect rule", line)
+            if not r.ok:
+                continue
+            r.allow_only(("obs", "message", *RULE_OPS))
+            ops = [op for op in RULE_OPS if op in r.node]
+            if len(ops) != 1:
+                r.error(None, f"an expect rule needs exactly one of {', '.join(RULE_OPS)}")
+                continue
+            op = ops[0]
+            value = str(r.get(op, (str, int, float)))
+            if op in ("min", "max"):
+                try:
+                    float(value)
+                except ValueError:
+                    r.error(op, f"{op} needs a number, got {value!r}")
+            if op == "matches":
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    r.error(op, f"matches is not a valid regular expression: {error}")
+            self._placeholders(r, op, value)
+            message = r.text("message", required=True)
+            self._no_placeholders(r, "message", message)
+            obs = r.text("obs", required=True)
+            if obs and not re.fullmatch(r"[a-z0-9_]+", obs):
+                r.error("obs", f"observation name {obs!r} must be lowercase letters, digits and _")
+            rules.append(ExpectRule(obs=obs, op=op, value=value, message=message, line=line))
+        return tuple(rules)

@@ -58,6 +58,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ExpectRule:
+    """How the platform judges one observation a probe reported (`obs` op `value`)."""
+
+    obs: str
+    op: str
+    value: str
+    message: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Check:
     """One verification of a task; the fields used depend on the kind."""
 
@@ -88,6 +99,12 @@ class Check:
     question: str = ""
     compare: str = "exact"
     tolerance: float = 0.0
+    # The drawn values a script may see (as LAB_<NAME>); nothing else of the session enters.
+    inputs: tuple[str, ...] = ()
+    rules: tuple[ExpectRule, ...] = ()
+    max_tries: int = 3
+    expect_value: str | None = None
+    tamper_scan: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,20 @@ class Task:
     hints: tuple[str, ...]
     checks: tuple[Check, ...]
     reset: tuple[Step, ...] = ()
+
+
+FORGERY_CLASSES = ("observer", "secrets", "shallow", "answers", "teaches")
+
+
+@dataclass(frozen=True)
+class Forgery:
+    """A known shortcut: a script a trainee could run instead of the work; it must not pass."""
+
+    name: str
+    description: str
+    kind: str
+    targets: tuple[str, ...]
+    script: Script
 
 
 @dataclass(frozen=True)
@@ -121,6 +152,7 @@ class Lab:
     cleanup: tuple[Step, ...]
     tasks: tuple[Task, ...]
     folder: Path
+    forgeries: tuple[Forgery, ...] = ()
 
     @property
     def checks(self) -> tuple[Check, ...]:

@@ -1,8 +1,10 @@
 """The check runner: one check definition + the session's values + a way to run commands in
 the sandbox in, one structured CheckResult out. Nothing here touches the database or Flask.
 
-Every kind is carried out by a short script sent on standard input (`bash -s`) at check time, so
-nothing of the check is stored in the sandbox beforehand.
+The trainee has root in their hosts, so the runner trusts nothing it would run there. Checks run
+in the host's probe (app/sandboxes/probes.py) and report observations; the session's values and
+expected results stay here, where `expect` rules judge the observations. Every kind is a short
+script sent on standard input at check time, with only the values a check declares as `inputs`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
-from app.content.labs import Check
-from app.labs.values import fill, script_env
+from app.content.labs import Check, ExpectRule
+from app.labs.values import fill
 
 Outcome = Literal["passed", "failed", "error"]
 PASSED: Outcome = "passed"
@@ -22,6 +24,11 @@ FAILED: Outcome = "failed"
 ERROR: Outcome = "error"
 
 EXCERPT_CHARS = 4000
+TAMPER_MESSAGE = (
+    "This check could not confirm the server's state: something on the server changes how it "
+    "is observed. Undo changes to the tools, scripts and files the lab relies on, then check again."
+)
+CLEAN_ENV = ("env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8")
 ERROR_MESSAGE = (
     "This check could not run, which is not a verdict on your work. Try again; if it keeps "
     "happening, tell your coordinator."
@@ -60,8 +67,25 @@ class Executor(Protocol):
         stdin: bytes | None = None,
         timeout: int = 30,
         env: dict[str, str] | None = None,
+        workdir: str | None = None,
     ) -> Output:
         """Run command on host and return its output."""
+        ...
+
+
+class ProbeExecutor(Protocol):
+    """Runs a check script in a host's probe, out of the trainee's reach."""
+
+    def __call__(
+        self,
+        host: str,
+        script: str,
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 30,
+        tamper_scan: bool = True,
+    ) -> Output:
+        """Run script for host in its probe and return its output."""
         ...
 
 
@@ -79,6 +103,8 @@ class CheckResult:
     output: str = ""
     title: str = ""
     kind: str = ""
+    # Signs that the trainee tampered with the check's observation (coordinator only).
+    tamper: str = ""
 
     @property
     def passed(self) -> bool:
@@ -105,6 +131,7 @@ class _Verdict:
     message: str = ""
     hints: list[str] = field(default_factory=list)
     detail: str = ""
+    tamper: str = ""
 
 
 def text_of(raw: Any) -> str:
@@ -138,10 +165,49 @@ def parse_shell_output(stdout: str) -> tuple[list[str], list[str], list[str]]:
     return fails, hints, details
 
 
+def parse_observations(stdout: str) -> tuple[dict[str, str], list[str]]:
+    """Return a probe's observations (`OBS name value`) and its TAMPER reports."""
+    observed: dict[str, str] = {}
+    tampered: list[str] = []
+    for line in stdout.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("OBS "):
+            name, _, value = stripped[4:].partition(" ")
+            observed.setdefault(name, value.strip())
+        elif stripped.startswith("TAMPER:"):
+            tampered.append(stripped[len("TAMPER:") :].strip())
+    return observed, tampered
+
+
+def judge_rule(rule: ExpectRule, observed: Mapping[str, str], expected: str) -> bool:
+    """Tell whether one observation meets its rule (a missing observation never does)."""
+    if rule.obs not in observed:
+        return False
+    got = observed[rule.obs]
+    if rule.op == "equals":
+        return got == expected
+    if rule.op == "not_equals":
+        return got != expected
+    if rule.op == "contains":
+        return expected in got
+    if rule.op == "not_contains":
+        return expected not in got
+    if rule.op == "matches":
+        return re.search(expected, got) is not None
+    try:
+        number, bound = _number(got), float(expected)
+    except ValueError:
+        return False
+    return number >= bound if rule.op == "min" else number <= bound
+
+
 def shell_verdict(exit_code: int, stdout: str, timed_out: bool, fallback: str = "") -> _Verdict:
     """Judge a shell check: 0 without FAIL passes, 1 or FAIL fails, anything else is an error."""
     fails, hints, details = parse_shell_output(stdout)
     detail = "\n".join(details)
+    _observed, tampered = parse_observations(stdout)
+    if tampered and not timed_out and exit_code in (0, 1):
+        return _Verdict(FAILED, TAMPER_MESSAGE, detail=detail, tamper="\n".join(tampered))
     if timed_out:
         return _Verdict(ERROR, ERROR_MESSAGE, detail=f"timed out\n{detail}".strip())
     if exit_code == 0 and not fails:
@@ -177,13 +243,13 @@ def _number(text: str) -> float:
 # The scripts that carry out the built-in kinds. Parameters arrive as ACADEMY_* variables so no
 # author text is ever spliced into shell code.
 SQL_SCRIPT = """\
-exec psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
-  -d "$ACADEMY_DATABASE" -c "$ACADEMY_QUERY"
+hpsql "$ACADEMY_DATABASE" "$ACADEMY_QUERY"
 """
 HTTP_SCRIPT = """\
 body=$(mktemp); err=$(mktemp); trap 'rm -f "$body" "$err"' EXIT
-code=$(curl -sS -o "$body" -w '%{http_code}' -X "$ACADEMY_METHOD" --max-time "$ACADEMY_WAIT" \
-  "$ACADEMY_URL" 2>"$err")
+url=${ACADEMY_URL//localhost/$HOST_IP}; url=${url//127.0.0.1/$HOST_IP}
+code=$(hcurl -sS -o "$body" -w '%{http_code}' -X "$ACADEMY_METHOD" --max-time "$ACADEMY_WAIT" \
+  "$url" 2>"$err")
 rc=$?
 printf 'ACADEMY-HTTP %s %s\\n' "$rc" "$code"
 printf 'ERR %s\\n' "$(tail -n 1 "$err")"
@@ -203,10 +269,17 @@ fi
 class CheckRunner:
     """Runs checks of one session's sandbox: the fixed contract of the platform."""
 
-    def __init__(self, execute: Executor, values: Mapping[str, object], session: str) -> None:
+    def __init__(
+        self,
+        execute: Executor,
+        values: Mapping[str, object],
+        session: str,
+        probe: ProbeExecutor | None = None,
+    ) -> None:
         self.execute = execute
         self.values = values
         self.session = session
+        self.probe = probe
 
     def run(self, check: Check, answer: str | None = None) -> CheckResult:
         """Run one check and return its structured result; never raises."""
@@ -227,20 +300,32 @@ class CheckRunner:
             output=excerpt(output),
             title=check.title,
             kind=check.kind,
+            tamper=verdict.tamper,
         )
 
-    def _exec(
-        self, check: Check, script: str, user: str, extra: Mapping[str, str] | None = None
+    def _inputs(self, check: Check) -> dict[str, str]:
+        """Return the only session values a check's script may see: its declared inputs."""
+        return {f"LAB_{name.upper()}": str(self.values.get(name, "")) for name in check.inputs}
+
+    def _in_probe(
+        self, check: Check, script: str, extra: Mapping[str, str] | None = None
     ) -> Output:
-        env = script_env(self.values, self.session, check.host)
-        env.update(extra or {})
+        env = {**self._inputs(check), **(extra or {})}
+        if self.probe is not None:
+            return self.probe(
+                check.host, script, env=env, timeout=check.timeout, tamper_scan=check.tamper_scan
+            )
+        # No probe (golden tests): the same script, hardened, in the host itself.
+        return self._in_host(check, script, "root", env)
+
+    def _in_host(self, check: Check, script: str, user: str, env: Mapping[str, str]) -> Output:
+        command = [*CLEAN_ENV, *(f"{k}={v}" for k, v in sorted(env.items()))]
         return self.execute(
             check.host,
-            ["bash", "-s"],
+            [*command, "bash", "--noprofile", "--norc", "-s"],
             user=user,
             stdin=script.encode(),
             timeout=check.timeout,
-            env=env,
         )
 
     def _fill(self, check: Check, text: str) -> str:
@@ -249,30 +334,38 @@ class CheckRunner:
     def _run(self, check: Check, answer: str | None) -> tuple[_Verdict, str]:
         if check.kind == "answer" and not (answer or "").strip():
             return _Verdict(FAILED, f"Type your answer to: {self._fill(check, check.question)}"), ""
-        if check.kind in ("shell", "answer"):
+        if check.kind == "answer" and check.expect_value is not None:
+            expected = self._fill(check, check.expect_value)
+            return self._compare(check, expected, answer or ""), ""
+        if check.kind == "shell":
             assert check.script is not None
-            result = self._exec(check, check.script.text, check.user)
+            result = self._in_host(check, check.script.text, check.user, self._inputs(check))
+        elif check.kind in ("probe", "answer"):
+            assert check.script is not None
+            result = self._in_probe(check, check.script.text)
         elif check.kind == "sql":
             params = {
                 "ACADEMY_DATABASE": check.database,
                 "ACADEMY_QUERY": self._fill(check, check.query),
             }
-            result = self._exec(check, SQL_SCRIPT, "postgres", params)
+            result = self._in_probe(check, SQL_SCRIPT, params)
         elif check.kind == "http":
             params = {
                 "ACADEMY_URL": self._fill(check, check.url),
                 "ACADEMY_METHOD": check.method,
                 "ACADEMY_WAIT": str(max(1, check.timeout - 2)),
             }
-            result = self._exec(check, HTTP_SCRIPT, "root", params)
+            result = self._in_probe(check, HTTP_SCRIPT, params)
         else:
-            result = self._exec(
-                check, FILE_SCRIPT, "root", {"ACADEMY_PATH": self._fill(check, check.path)}
+            result = self._in_probe(
+                check, FILE_SCRIPT, {"ACADEMY_PATH": self._fill(check, check.path)}
             )
         stdout, stderr = text_of(result.stdout), text_of(result.stderr)
         output = excerpt(stdout, stderr)
         if check.kind == "shell":
             return shell_verdict(result.exit_code, stdout, result.timed_out, check.message), output
+        if check.kind == "probe":
+            return self._probe_verdict(check, result, stdout), output
         if result.timed_out:
             return _Verdict(
                 ERROR, ERROR_MESSAGE, detail=f"timed out after {check.timeout} s"
@@ -281,6 +374,34 @@ class CheckRunner:
             check.kind
         ]
         return judge(check, result.exit_code, stdout, stderr, answer or ""), output
+
+    def _probe_verdict(self, check: Check, result: Output, stdout: str) -> _Verdict:
+        verdict = shell_verdict(result.exit_code, stdout, result.timed_out, check.message)
+        if verdict.outcome != PASSED:
+            return verdict
+        observed, _ = parse_observations(stdout)
+        lines = []
+        failed: ExpectRule | None = None
+        for rule in check.rules:
+            expected = self._fill(check, rule.value)
+            ok = judge_rule(rule, observed, expected)
+            got = observed.get(rule.obs, "(not observed)")
+            lines.append(f"{'ok ' if ok else 'NO '} {rule.obs} {rule.op} {expected!r}: {got!r}")
+            if not ok and failed is None:
+                failed = rule
+        detail = "\n".join(filter(None, [verdict.detail, *lines]))
+        if failed is not None:
+            return _Verdict(FAILED, failed.message, detail=detail)
+        return _Verdict(PASSED, detail=detail)
+
+    def _compare(self, check: Check, expected: str, answer: str) -> _Verdict:
+        if compare_answer(answer, expected, check.compare, check.tolerance):
+            return _Verdict(PASSED, detail=f"answer {answer.strip()!r} matches {expected!r}")
+        return self._failed(
+            check,
+            "That is not what this server shows. Look again.",
+            f"answered {answer.strip()!r}, expected {expected!r}",
+        )
 
     def _failed(self, check: Check, message: str, detail: str = "") -> _Verdict:
         return _Verdict(FAILED, check.message or message, detail=detail)
@@ -381,13 +502,9 @@ class CheckRunner:
             return _Verdict(
                 ERROR, ERROR_MESSAGE, detail=f"compute script exited {code}: {stderr.strip()[:300]}"
             )
-        expected = stdout.strip()
+        expected = "\n".join(
+            line for line in stdout.splitlines() if not line.startswith("TAMPER:")
+        ).strip()
         if not expected:
             return _Verdict(ERROR, ERROR_MESSAGE, detail="compute script printed nothing")
-        if compare_answer(answer, expected, check.compare, check.tolerance):
-            return _Verdict(PASSED, detail=f"answer {answer.strip()!r} matches {expected!r}")
-        return self._failed(
-            check,
-            "That is not what this server shows right now. Look again.",
-            f"answered {answer.strip()!r}, sandbox computed {expected!r}",
-        )
+        return self._compare(check, expected, answer)

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.cli import bench
 from app.content import ContentError, get_catalog
-from app.content.labs import Lab, labs_of
+from app.content.labs import Forgery, Lab, labs_of
 
 
 @click.group("labs")
@@ -50,44 +50,61 @@ def list_labs() -> None:
     "--runs", default=2, show_default=True, type=click.IntRange(1, 20), help="Proofs per lab."
 )
 @click.option(
-    "--jobs", default=2, show_default=True, type=click.IntRange(1, 8), help="Labs proved at once."
+    "--jobs", default=3, show_default=True, type=click.IntRange(1, 8), help="Proofs run at once."
 )
 @click.option("--verbose", is_flag=True, help="Say what each run drew and did.")
 @with_appcontext
 def test(slugs: tuple[str, ...], runs: int, jobs: int, verbose: bool) -> None:
     """Prove labs in fresh sandboxes: setup, checks fail, solve, checks pass; exit 1 on problems."""
-    from app.labs.proving import Proof, prove
+    from app.labs.proving import Proof, forgery_coverage, prove, prove_forgery
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     chosen = _labs(slugs)
     say = click.echo if verbose else None
+    units: list[tuple[Lab, int, Forgery | None]] = [
+        (lab, number, forgery)
+        for number in range(1, runs + 1)
+        for lab in chosen
+        for forgery in (None, *lab.forgeries)
+    ]
 
-    def prove_all(lab: Lab) -> list[Proof]:
-        found = []
-        for number in range(1, runs + 1):
+    def prove_one(unit: tuple[Lab, int, Forgery | None]) -> Proof:
+        lab, number, forgery = unit
+        if forgery is None:
             proof = prove(app, lab, number, say)
-            click.echo(proof.line())
-            for problem in proof.problems:
-                click.echo(f"    {lab.id}: {problem}", err=True)
-            found.append(proof)
-        return found
+        else:
+            proof = prove_forgery(app, lab, forgery, number, say)
+        click.echo(proof.line())
+        for problem in proof.problems:
+            click.echo(f"    {lab.id}: {problem}", err=True)
+        return proof
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        proofs = [p for batch in pool.map(prove_all, chosen) for p in batch]
+        proofs = list(pool.map(prove_one, units))
+    short = [f"{lab.id}: {problem}" for lab in chosen for problem in forgery_coverage(lab)]
+    for problem in short:
+        click.echo(f"    {problem}", err=True)
     click.echo("")
     click.echo(f"{'lab':<20} {'setup s':>8} {'check s':>8} {'solve s':>8} {'verdict':>8}")
     for lab in chosen:
         mine = [p for p in proofs if p.lab == lab.id]
-        setup = max(p.setup_seconds for p in mine)
-        check = max(max(p.check_before_seconds, p.check_after_seconds) for p in mine)
-        solve = max(p.solve_seconds for p in mine)
+        plain = [p for p in mine if not p.forgery] or mine
+        setup = max(p.setup_seconds for p in plain)
+        check = max(max(p.check_before_seconds, p.check_after_seconds) for p in plain)
+        solve = max(p.solve_seconds for p in plain)
         verdict = "ok" if all(p.ok for p in mine) else "FAILED"
         click.echo(f"{lab.id:<20} {setup:>8.1f} {check:>8.1f} {solve:>8.1f} {verdict:>8}")
     failed = [p for p in proofs if not p.ok]
-    if failed:
+    if failed or short:
         click.echo(f"{len(failed)} of {len(proofs)} proof run(s) failed", err=True)
+        if short:
+            click.echo(f"{len(short)} problem(s) with the labs' forgeries", err=True)
         sys.exit(1)
-    click.echo(f"all {len(proofs)} proof run(s) of {len(chosen)} lab(s) passed")
+    forged = sum(1 for p in proofs if p.forgery)
+    click.echo(
+        f"all {len(proofs)} proof run(s) of {len(chosen)} lab(s) passed "
+        f"({forged} forgery replays refused)"
+    )
 
 
 @click.command("checks")

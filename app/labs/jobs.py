@@ -21,7 +21,7 @@ from app.content import get_catalog
 from app.content.labs import Lab, Step, labs_of
 from app.extensions import db
 from app.labs import services
-from app.labs.checks import CheckRunner, Executor, Output
+from app.labs.checks import CheckRunner, Executor, Output, ProbeExecutor
 from app.labs.models import CheckRun, LabSession, RunStatus, SessionStatus
 from app.labs.values import script_env
 
@@ -44,6 +44,17 @@ def sandbox_executor(sandbox_id: str) -> Executor:
     return execute
 
 
+def sandbox_probe(sandbox_id: str) -> ProbeExecutor:
+    """Return a probe executor that runs check scripts beside a session's sandbox hosts."""
+    from app.sandboxes import services as sandboxes
+
+    def probe(host: str, script: str, **options: Any) -> Output:
+        result: Output = sandboxes.probe_in(sandbox_id, host, script, **options)
+        return result
+
+    return probe
+
+
 @dataclass(frozen=True)
 class Unreachable:
     """The outcome of a step that could not be started at all (the engine is gone)."""
@@ -54,9 +65,29 @@ class Unreachable:
     timed_out: bool = False
 
 
-def run_step(execute: Executor, step: Step, values: dict[str, Any], session: str) -> Output:
-    """Run one setup, solve, cleanup or reset step (its script sent on stdin); never raises."""
+def run_step(
+    execute: Executor,
+    step: Step,
+    values: dict[str, Any],
+    session: str,
+    *,
+    argument: str | None = None,
+) -> Output:
+    """Run one setup, solve, cleanup or reset step (its script sent on stdin); never raises.
+
+    With an argument the step is a forgery: it runs as the trainee would, in a login shell with
+    that argument as $1 and none of the session's values.
+    """
     try:
+        if argument is not None:
+            return execute(
+                step.host,
+                ["bash", "-l", "-s", argument],
+                user=step.user,
+                stdin=step.script.text.encode(),
+                timeout=step.timeout,
+                workdir=f"/home/{step.user}",
+            )
         return execute(
             step.host,
             ["bash", "-s"],
@@ -280,7 +311,12 @@ def execute_run(app: Flask, run_id: int) -> None:
             services.record_results(run, lab or _empty_lab(session), [])
             db.session.commit()
             return
-        runner = CheckRunner(sandbox_executor(session.sandbox_id), session.values, str(session.id))
+        runner = CheckRunner(
+            sandbox_executor(session.sandbox_id),
+            session.values,
+            str(session.id),
+            sandbox_probe(session.sandbox_id),
+        )
         passed = session.passed_task_ids()
         answers = dict(session.answers or {})
         results = [

@@ -74,6 +74,8 @@ class LabSession(db.Model):  # type: ignore[name-defined]
     seed: Mapped[int] = mapped_column(BigInteger)
     values: Mapped[dict[str, Any]] = mapped_column("random_values", JSON, default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # How many answers the trainee submitted per answer check (each check allows max_tries).
+    answer_tries: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(
         String(20), default=SessionStatus.STARTING.value, index=True
     )

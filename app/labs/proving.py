@@ -14,13 +14,16 @@ from typing import Any
 
 from flask import Flask
 
-from app.content.labs import Lab, Step
-from app.labs.checks import CheckResult, CheckRunner, Executor, Output
+from app.content.labs import FORGERY_CLASSES, Check, Forgery, Lab, Step
+from app.labs.checks import CheckResult, CheckRunner, Executor, Output, ProbeExecutor
 from app.labs.jobs import run_step, step_failure
 from app.labs.services import host_specs
-from app.labs.values import draw_values, new_seed
+from app.labs.values import draw_values, fill, new_seed
 
 READY_TIMEOUT = 120.0
+MIN_FORGERIES = 5
+# Forgeries run as the trainee does: the operations account, with its passwordless sudo.
+TRAINEE = "impactlink"
 # The reference solution supplies answers for answer checks as `ANSWER: <check-id> <value>`.
 ANSWER_LINE = re.compile(r"^ANSWER:\s*([a-z0-9][a-z0-9-]*)\s+(.*?)\s*$", re.MULTILINE)
 
@@ -39,6 +42,13 @@ class Proof:
     check_after_seconds: float = 0.0
     checks: int = 0
     problems: list[str] = field(default_factory=list)
+    forgery: str = ""
+    tampered: int = 0
+
+    @property
+    def label(self) -> str:
+        """Return which proof this is: the run, or the forgery it replayed."""
+        return f"forgery {self.forgery}" if self.forgery else f"run {self.run}"
 
     @property
     def ok(self) -> bool:
@@ -48,6 +58,15 @@ class Proof:
     def line(self) -> str:
         """Return the one-line report printed per run."""
         verdict = "ok" if self.ok else f"{len(self.problems)} problem(s)"
+        if self.forgery:
+            caught = f", tampering flagged by {self.tampered}" if self.tampered else ""
+            return (
+                f"{self.lab:<20} forgery {self.forgery} (run {self.run})  "
+                f"setup {self.setup_seconds:5.1f}s  forgery {self.solve_seconds:5.1f}s  "
+                f"check {self.check_after_seconds:4.1f}s  refused{caught}  {verdict}"
+                if self.ok
+                else f"{self.lab:<20} forgery {self.forgery} (run {self.run})  {verdict}"
+            )
         return (
             f"{self.lab:<20} run {self.run}  start {self.start_seconds:5.1f}s  "
             f"setup {self.setup_seconds:5.1f}s  "
@@ -91,27 +110,43 @@ def _judge(results: list[CheckResult], expected: str, proof: Proof) -> None:
             )
 
 
-def prove(app: Flask, lab: Lab, run: int, say: Callable[[str], None] | None = None) -> Proof:
-    """Run one proof of a lab in a sandbox of its own, destroyed afterwards."""
+@dataclass
+class _Sandbox:
+    """A proof's own sandbox: the lab set up in fresh hosts, with executors bound to them."""
+
+    execute: Executor
+    probe: ProbeExecutor
+    values: dict[str, Any]
+    session: str
+
+
+def _with_sandbox(
+    app: Flask,
+    lab: Lab,
+    proof: Proof,
+    body: Callable[[_Sandbox], None],
+    note: Callable[[str], None],
+) -> None:
+    """Start a fresh sandbox, run the lab's setup, hand it to body, and always destroy it."""
     from app.sandboxes.models import new_sandbox_id
     from app.sandboxes.runtime import Limits, SandboxUnavailable, get_runtime
 
     settings = app.config["ACADEMY"]
-    seed = new_seed()
-    proof = Proof(lab=lab.id, run=run, seed=seed)
-    values = draw_values(lab.values, seed)
-    session = f"proof-{seed % 100000}"
+    values = draw_values(lab.values, proof.seed)
+    session = f"proof-{proof.seed % 100000}"
     try:
         runtime = get_runtime(app, images=[h.image for h in lab.hosts])
     except SandboxUnavailable as error:
         proof.problems.append(error.reason)
-        return proof
+        return
     sandbox_id = new_sandbox_id()
 
     def execute(host: str, command: list[str], **options: Any) -> Output:
         return runtime.exec(sandbox_id, host, command, **options)
 
-    note = say or (lambda _: None)
+    def probe(host: str, script: str, **options: Any) -> Output:
+        return runtime.probe(sandbox_id, host, script, **options)
+
     clock = time.perf_counter()
     try:
         runtime.create(
@@ -122,22 +157,34 @@ def prove(app: Flask, lab: Lab, run: int, say: Callable[[str], None] | None = No
         )
         if not runtime.wait_ready(sandbox_id, READY_TIMEOUT):
             proof.problems.append(f"the sandbox was not ready within {READY_TIMEOUT:.0f} s")
-            return proof
+            return
         proof.start_seconds = time.perf_counter() - clock
-        note(f"{lab.id} run {run}: sandbox ready, values {values}")
+        note(f"{lab.id} {proof.label}: sandbox ready, values {values}")
         clock = time.perf_counter()
         _steps(execute, lab.setup, values, session, "setup", proof)
         proof.setup_seconds = time.perf_counter() - clock
-        if proof.problems:
-            return proof
-        runner = CheckRunner(execute, values, session)
+        if not proof.problems:
+            body(_Sandbox(execute, probe, values, session))
+    except Exception as error:  # the report must name what broke, not stop the other labs
+        proof.problems.append(f"{type(error).__name__}: {error}")
+    finally:
+        runtime.destroy(sandbox_id)
+
+
+def prove(app: Flask, lab: Lab, run: int, say: Callable[[str], None] | None = None) -> Proof:
+    """Prove a lab in a sandbox of its own: checks fail before the solution and pass after it."""
+    proof = Proof(lab=lab.id, run=run, seed=new_seed())
+
+    def body(box: _Sandbox) -> None:
+        runner = CheckRunner(box.execute, box.values, box.session, box.probe)
         clock = time.perf_counter()
         before = [runner.run(check) for check in lab.checks]
         proof.check_before_seconds = time.perf_counter() - clock
         proof.checks = len(before)
         _judge(before, "failed", proof)
+        _no_leaks(lab, before, box.values, proof)
         clock = time.perf_counter()
-        solved = _steps(execute, lab.solve, values, session, "solve", proof)
+        solved = _steps(box.execute, lab.solve, box.values, box.session, "solve", proof)
         proof.solve_seconds = time.perf_counter() - clock
         answers = dict(ANSWER_LINE.findall(solved))
         clock = time.perf_counter()
@@ -145,11 +192,104 @@ def prove(app: Flask, lab: Lab, run: int, say: Callable[[str], None] | None = No
         proof.check_after_seconds = time.perf_counter() - clock
         _judge(after, "passed", proof)
         for task in lab.tasks:
-            _steps(execute, task.reset, values, session, f"reset of task {task.id}", proof)
-        _steps(execute, lab.cleanup, values, session, "cleanup", proof)
-        return proof
-    except Exception as error:  # the report must name what broke, not stop the other labs
-        proof.problems.append(f"{type(error).__name__}: {error}")
-        return proof
-    finally:
-        runtime.destroy(sandbox_id)
+            _steps(box.execute, task.reset, box.values, box.session, f"reset of {task.id}", proof)
+        _steps(box.execute, lab.cleanup, box.values, box.session, "cleanup", proof)
+
+    _with_sandbox(app, lab, proof, body, say or (lambda _: None))
+    return proof
+
+
+def prove_forgery(
+    app: Flask, lab: Lab, forgery: Forgery, run: int, say: Callable[[str], None] | None = None
+) -> Proof:
+    """Replay a known shortcut in a fresh sandbox; it fails the lab if a task it targets passes."""
+    proof = Proof(lab=lab.id, run=run, seed=new_seed(), forgery=forgery.name)
+    step = Step(host=lab.hosts[0].name, script=forgery.script, user=TRAINEE, timeout=180)
+
+    def phase(box: _Sandbox, name: str) -> str:
+        result = run_step(box.execute, step, box.values, "", argument=name)
+        if result.timed_out:
+            proof.problems.append(f"forgery {forgery.name} ran out of time in its {name} phase")
+        return str(result.stdout or "")
+
+    def body(box: _Sandbox) -> None:
+        runner = CheckRunner(box.execute, box.values, box.session, box.probe)
+        clock = time.perf_counter()
+        said = phase(box, "before")
+        proof.solve_seconds = time.perf_counter() - clock
+        targeted = [c for c in lab.checks if c.task_id in forgery.targets]
+        early = [runner.run(check) for check in targeted]
+        _no_leaks(lab, early, box.values, proof)
+        said += "\n" + phase(box, "after")
+        tries: dict[str, list[str]] = {}
+        for check_id, value in ANSWER_LINE.findall(said):
+            tries.setdefault(check_id, []).append(value)
+        clock = time.perf_counter()
+        results = [_best_of(runner, check, tries.get(check.id, [])) for check in targeted]
+        proof.check_after_seconds = time.perf_counter() - clock
+        proof.checks = len(results)
+        for task_id in forgery.targets:
+            mine = [r for r in results if r.task_id == task_id]
+            if mine and all(r.passed for r in mine):
+                proof.problems.append(
+                    f"forgery {forgery.name} ({forgery.kind}: {forgery.description}) "
+                    f"passed task {task_id}"
+                )
+        proof.tampered = sum(1 for r in results if r.tamper)
+
+    _with_sandbox(app, lab, proof, body, say or (lambda _: None))
+    return proof
+
+
+def _best_of(runner: CheckRunner, check: Check, answers: list[str]) -> CheckResult:
+    """Run a check; an answer check gets each typed answer in turn, up to its tries."""
+    if check.kind != "answer" or not answers:
+        return runner.run(check)
+    result = runner.run(check, answers[0])
+    for answer in answers[1 : check.max_tries]:
+        if result.passed:
+            break
+        result = runner.run(check, answer)
+    return result
+
+
+def _no_leaks(lab: Lab, results: list[CheckResult], values: dict[str, Any], proof: Proof) -> None:
+    """Record a problem where what the trainee reads shows a drawn value or an expected answer."""
+    # Values the lab shows the trainee anyway (in its intro, instructions or questions) are not
+    # secrets; every other drawn token or number is.
+    shown_text = " ".join(
+        [
+            lab.intro_html,
+            *(t.instructions_html for t in lab.tasks),
+            *(c.question for c in lab.checks),
+        ]
+    )
+    secrets = {
+        str(values[spec.name])
+        for spec in lab.values
+        if spec.kind in ("token", "int")
+        and len(str(values.get(spec.name, ""))) >= 3
+        and "{" + spec.name + "}" not in shown_text
+    }
+    for check in lab.checks:
+        if check.expect_value:
+            secrets.add(fill(check.expect_value, values, "", check.host))
+    for result in results:
+        shown = "\n".join([result.message, *result.hints])
+        for secret in secrets:
+            if secret and re.search(rf"(?<![\w.]){re.escape(secret)}(?![\w])", shown):
+                proof.problems.append(
+                    f"check {result.check_id} shows the trainee a drawn value or answer: {shown!r}"
+                )
+                break
+
+
+def forgery_coverage(lab: Lab) -> list[str]:
+    """Return what a lab's forgeries lack: at least five, covering every class."""
+    problems = []
+    if len(lab.forgeries) < MIN_FORGERIES:
+        problems.append(f"has {len(lab.forgeries)} forgeries; at least {MIN_FORGERIES} are needed")
+    missing = [k for k in FORGERY_CLASSES if k not in {f.kind for f in lab.forgeries}]
+    if missing:
+        problems.append(f"has no forgery of class {', '.join(missing)}")
+    return problems

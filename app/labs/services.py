@@ -171,8 +171,19 @@ def record_answer(session: LabSession, lab: Lab, check_id: str, answer: str) -> 
         raise LabError("There is no such question in this lab.")
     if session.status != SessionStatus.ACTIVE.value:
         raise LabError("Answers can be given while the lab is running.")
+    if check.task_id in session.passed_task_ids():
+        raise LabError("This task has passed already.")
+    used = tries_used(session, check_id)
+    if used >= check.max_tries:
+        raise LabError("No tries are left for this question in this session.")
+    session.answer_tries = {**(session.answer_tries or {}), check_id: used + 1}
     session.answers = {**(session.answers or {}), check_id: answer.strip()[:500]}
     db.session.flush()
+
+
+def tries_used(session: LabSession, check_id: str) -> int:
+    """Return how many answers the trainee has submitted to an answer check."""
+    return int((session.answer_tries or {}).get(check_id, 0))
 
 
 def record_results(run: CheckRun, lab: Lab, results: list[CheckResult]) -> list[str]:

@@ -115,6 +115,9 @@ def task_views(lab: Lab, session: LabSession, runs: list[CheckRun] | None = None
                     "kind": check.kind,
                     "question": fill(check.question, session.values, str(session.id), check.host),
                     "answer": (session.answers or {}).get(check.id, ""),
+                    "tries_left": max(
+                        0, check.max_tries - int((session.answer_tries or {}).get(check.id, 0))
+                    ),
                     "outcome": result["outcome"] if result else None,
                     "message": result.get("message", "") if result else "",
                     "hints": result.get("hints", []) if result else [],

@@ -20,6 +20,7 @@ from flask import Flask
 from app.config import Settings
 from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
 from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
+from app.sandboxes.probes import PROBE_LABEL, probe_name, run_probe, start_probe, target_for
 from app.sandboxes.run_options import run_options
 from app.sandboxes.streams import ExecResult, PtyChannel, open_login_shell, run_command
 
@@ -167,6 +168,15 @@ class DockerRuntime:
             healthcheck={"test": ["NONE"]},
         )
         self.api.start(container["Id"])
+        start_probe(
+            self.api,
+            sandbox_id,
+            host.name,
+            host.image,
+            disk.mount["Source"] if disk.mount else None,
+            network,
+            labels,
+        )
 
     def destroy(self, sandbox_id: str) -> None:
         """Remove the sandbox's containers, network and disks (safe to repeat)."""
@@ -259,6 +269,38 @@ class DockerRuntime:
                 -1, "", f"cannot run in {host}: {error.explanation or error}", 0.0, False
             )
 
+    def probe(
+        self,
+        sandbox_id: str,
+        host: str,
+        script: str,
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 30,
+        tamper_scan: bool = True,
+    ) -> ExecResult:
+        """Run a check script in the host's probe, out of the trainee's reach (see probes.py)."""
+        host_container = container_name(sandbox_id, host)
+        try:
+            target = target_for(self.api, host_container, probe_name(sandbox_id, host))
+            return run_probe(
+                self.api,
+                target,
+                host_container,
+                script,
+                env=env or {},
+                timeout=timeout,
+                tamper_scan=tamper_scan,
+            )
+        except docker.errors.NotFound:
+            return ExecResult(
+                -1, "", f"host {host} of sandbox {sandbox_id} does not exist", 0.0, False
+            )
+        except docker.errors.APIError as error:
+            return ExecResult(
+                -1, "", f"cannot probe {host}: {error.explanation or error}", 0.0, False
+            )
+
     def open_pty(self, sandbox_id: str, host: str, user: str, cols: int, rows: int) -> PtyChannel:
         """Start a login shell for user in the host on a terminal of the given size."""
         return open_login_shell(self.api, container_name(sandbox_id, host), user, cols, rows)
@@ -280,6 +322,7 @@ class DockerRuntime:
                 c.get("Status", ""),
             )
             for c in containers
+            if PROBE_LABEL not in c["Labels"]
         ]
 
     def alive(self, sandbox_id: str) -> bool:
@@ -289,7 +332,11 @@ class DockerRuntime:
 
     def _hosts(self, sandbox_id: str) -> dict[str, str]:
         containers = self.api.containers(all=True, filters={"label": f"{LABEL}={sandbox_id}"})
-        return {c["Labels"].get(HOST_LABEL, ""): c["Image"] for c in containers}
+        return {
+            c["Labels"].get(HOST_LABEL, ""): c["Image"]
+            for c in containers
+            if PROBE_LABEL not in c["Labels"]
+        }
 
     def _running(self, sandbox_id: str, host: str) -> bool:
         try:

@@ -191,6 +191,12 @@ def exec_in(sandbox_id: str, host: str, command: list[str], **kw: object) -> Exe
     return runtime.exec(sandbox_id, host, command, **kw)  # type: ignore[arg-type]
 
 
+def probe_in(sandbox_id: str, host: str, script: str, **kw: object) -> ExecResult:
+    """Run a check script in a host's probe (see DockerRuntime.probe for the options)."""
+    runtime = get_runtime(current_app._get_current_object(), images=[])  # type: ignore[attr-defined]
+    return runtime.probe(sandbox_id, host, script, **kw)  # type: ignore[arg-type]
+
+
 def recordings_for(user_id: int) -> list[TerminalRecording]:
     """Return a user's terminal recordings, newest first."""
     query = (

@@ -79,8 +79,15 @@
       item.append.apply(item, [el("strong", "", "Hint:"), " "].concat(hintNodes(h)));
       return item;
     }));
-    item.querySelectorAll("button.check-task, .answer-form button, .answer-form input[type=text]").forEach(function (b) {
-      b.disabled = task.passed;
+    item.querySelectorAll("button.check-task").forEach(function (b) { b.disabled = task.passed; });
+    task.checks.forEach(function (check) {
+      if (check.kind !== "answer") return;
+      const form = item.querySelector('form.answer-form[data-check="' + CSS.escape(check.id) + '"]');
+      if (!form) return;
+      const locked = task.passed || check.tries_left === 0;
+      form.querySelectorAll("button, input[type=text]").forEach(function (b) { b.disabled = locked; });
+      const left = form.querySelector(".tries-left");
+      if (left) left.textContent = task.passed ? "" : check.tries_left + (check.tries_left === 1 ? " try left" : " tries left");
     });
   }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.content.labs import Check, Script
+from app.content.labs import Check, ExpectRule, Script
 from app.labs.checks import CheckResult, CheckRunner, compare_answer, parse_shell_output
 from tests.labs.conftest import Reply
 
@@ -29,6 +29,12 @@ class Scripted:
             raise self.reply
         return self.reply
 
+    def probe(self, host: str, script: str, **options: Any) -> Reply:
+        self.sent.append({"host": host, "probe": True, "stdin": script.encode(), **options})
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return self.reply
+
 
 def check(kind: str, **fields: Any) -> Check:
     base = {"id": "c1", "task_id": "t1", "kind": kind, "host": "prod", "title": "C1"}
@@ -43,25 +49,28 @@ def run(
     definition: Check, reply: Reply | Exception, answer: str | None = None
 ) -> tuple[CheckResult, Scripted]:
     executor = Scripted(reply)
-    return CheckRunner(executor, VALUES, "77").run(definition, answer), executor
+    return CheckRunner(executor, VALUES, "77", executor.probe).run(definition, answer), executor
 
 
 # -- shell -------------------------------------------------------------------------------------
 
 
-def test_shell_script_goes_on_stdin_with_lab_variables():
-    result, executor = run(shell("echo hi", user="impactlink", timeout=12), Reply())
+def test_shell_script_runs_hardened_with_only_its_declared_inputs():
+    result, executor = run(
+        shell("echo hi", user="impactlink", timeout=12, inputs=("port",)), Reply()
+    )
     sent = executor.sent[0]
-    assert sent["command"] == ["bash", "-s"]
+    # A clean environment, no rc files, and of the session's values only the declared input:
+    # the marker (which the trainee must find) never enters the host.
+    assert sent["command"] == [
+        "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8",
+        "LAB_PORT=5123", "bash", "--noprofile", "--norc", "-s",
+    ]  # fmt: skip
+    assert "k3y" not in " ".join(sent["command"])
+    assert sent.get("env") is None
     assert sent["stdin"] == b"echo hi"
     assert sent["user"] == "impactlink"
     assert sent["timeout"] == 12
-    assert sent["env"] == {
-        "LAB_MARKER": "k3y",
-        "LAB_PORT": "5123",
-        "LAB_SESSION": "77",
-        "LAB_HOST": "prod",
-    }
     assert result.outcome == "passed"
 
 
@@ -137,7 +146,8 @@ def sql(**fields: Any) -> Check:
 def test_sql_runs_as_postgres_with_filled_query():
     result, executor = run(sql(expect="{marker}-ok"), Reply(0, "k3y-ok\n"))
     sent = executor.sent[0]
-    assert sent["user"] == "postgres"
+    assert sent["probe"] is True
+    assert b"hpsql" in sent["stdin"]
     assert sent["env"]["ACADEMY_QUERY"] == "SELECT note FROM t WHERE m = 'k3y'"
     assert sent["env"]["ACADEMY_DATABASE"] == "impactlink_prod"
     assert result.outcome == "passed"
@@ -305,3 +315,88 @@ def test_results_carry_check_and_task_ids_and_timing():
 def test_the_question_in_the_message_carries_the_sessions_values():
     result, _ = run(answer(question="Amount of pi_{marker}?"), Reply(0, "42"))
     assert result.message == "Type your answer to: Amount of pi_k3y?"
+
+
+# -- probe: observations judged on the platform ---------------------------------------------------
+
+
+def probe(text: str = "obs a 1", **fields: Any) -> Check:
+    return check("probe", script=Script("checks/c1.sh", text), **fields)
+
+
+def rule(obs: str, op: str, value: str, message: str = "Not yet.") -> ExpectRule:
+    return ExpectRule(obs=obs, op=op, value=value, message=message)
+
+
+def test_probe_runs_outside_the_host_with_only_declared_inputs():
+    result, executor = run(probe(inputs=("port",), timeout=9), Reply(0, "OBS a 1"))
+    sent = executor.sent[0]
+    assert sent["probe"] is True
+    assert sent["env"] == {"LAB_PORT": "5123"}
+    assert sent["timeout"] == 9
+    assert sent["tamper_scan"] is True
+    assert result.outcome == "passed"
+
+
+@pytest.mark.parametrize(
+    ("rules", "stdout", "outcome", "message"),
+    [
+        ((rule("m", "equals", "{marker}"),), "OBS m k3y", "passed", ""),
+        ((rule("m", "equals", "{marker}", "The rows are not back."),), "OBS m other", "failed",
+         "The rows are not back."),
+        ((rule("m", "equals", "{marker}"),), "nothing observed", "failed", "Not yet."),
+        ((rule("n", "min", "3"),), "OBS n 3", "passed", ""),
+        ((rule("n", "min", "3"),), "OBS n 2.5", "failed", "Not yet."),
+        ((rule("n", "max", "0"),), "OBS n 0", "passed", ""),
+        ((rule("n", "max", "0"),), "OBS n lots", "failed", "Not yet."),
+        ((rule("v", "matches", r"^1\.1\.\d$"),), "OBS v 1.1.0", "passed", ""),
+        ((rule("p", "not_equals", "{port}"),), "OBS p 5123", "failed", "Not yet."),
+        ((rule("l", "contains", "{marker}"),), "OBS l line k3y here", "passed", ""),
+        ((rule("l", "not_contains", "{marker}"),), "OBS l line k3y here", "failed", "Not yet."),
+        ((rule("a", "equals", "1"), rule("b", "equals", "2", "Second.")), "OBS a 1\nOBS b 3",
+         "failed", "Second."),
+    ],
+)  # fmt: skip
+def test_probe_rules_judge_observations_on_the_platform(rules, stdout, outcome, message):
+    result, executor = run(probe(rules=rules), Reply(0, stdout))
+    assert result.outcome == outcome
+    assert message in result.message
+    # The expected values never went to the probe; the coordinator's detail shows both sides.
+    assert b"k3y" not in executor.sent[0]["stdin"]
+    if outcome == "failed" and rules[0].obs == "m":
+        assert "k3y" in result.detail
+        assert "k3y" not in result.message
+
+
+def test_a_failure_message_never_shows_the_expected_value():
+    result, _ = run(probe(rules=(rule("p", "equals", "{port}", "Nginx proxies elsewhere."),)),
+                    Reply(0, "OBS p 3000"))  # fmt: skip
+    assert result.message == "Nginx proxies elsewhere."
+    assert "5123" not in result.message
+
+
+def test_tampering_fails_with_a_neutral_message_and_is_flagged():
+    result, _ = run(
+        probe(rules=(rule("a", "equals", "1"),)),
+        Reply(0, "TAMPER: /srv/root/.curlrc redirects a tool\nOBS a 1"),
+    )
+    assert result.outcome == "failed"
+    assert "could not confirm" in result.message
+    assert ".curlrc" not in result.message
+    assert result.tamper == "/srv/root/.curlrc redirects a tool"
+    assert CheckResult.from_json(result.to_json()).tamper == result.tamper
+
+
+def test_probe_errors_are_errors_not_verdicts():
+    result, _ = run(probe(rules=(rule("a", "equals", "1"),)), Reply(3, "OBS a 1"))
+    assert result.outcome == "error"
+
+
+def test_an_answer_against_a_drawn_value_never_touches_the_sandbox():
+    definition = check("answer", question="Which port?", expect_value="{port}", compare="number")
+    passed, executor = run(definition, Reply(), answer=" 5123 ")
+    assert passed.outcome == "passed"
+    assert executor.sent == []
+    failed, _ = run(definition, Reply(), answer="5124")
+    assert failed.outcome == "failed"
+    assert "5123" not in failed.message

@@ -41,7 +41,7 @@ def test_probe_lab_loads_with_every_part(probe_catalog):
     assert lab.day_id == "day-01"
     assert [h.name for h in lab.hosts] == ["prod"]
     assert [v.name for v in lab.values] == ["marker", "port", "flavour"]
-    assert [t.id for t in lab.tasks] == ["make-file", "answer-port"]
+    assert [t.id for t in lab.tasks] == ["make-file", "answer-port", "raise-flag"]
     kinds = {c.id: c.kind for c in lab.checks}
     assert kinds == {
         "marker-file": "file",
@@ -49,7 +49,19 @@ def test_probe_lab_loads_with_every_part(probe_catalog):
         "port-answer": "answer",
         "db-answers": "sql",
         "health": "http",
+        "flag-up": "probe",
     }
+    flag = next(c for c in lab.checks if c.id == "flag-up")
+    assert [(r.obs, r.op, r.value) for r in flag.rules] == [
+        ("flag", "equals", "up"),
+        ("owner", "equals", "impactlink"),
+    ]
+    assert flag.rules[0].message == "The flag is not up."
+    assert flag.tamper_scan is True
+    assert [(f.name, f.kind, f.targets) for f in lab.forgeries] == [
+        ("guess-port", "answers", ("answer-port",)),
+        ("raise-flag", "shallow", ("raise-flag",)),
+    ]
     assert lab.tasks[0].reset[0].script.text.startswith("rm -f")
     assert lab.tasks[0].hints == ("Use echo.", "Redirect it with >.")
     check = next(c for c in lab.checks if c.id == "marker-shell")
@@ -108,7 +120,7 @@ def test_every_project_lab_reads_cleanly(slug):
         (
             "kind: shell",
             "kind: ssh",
-            "lab.yaml:40: check kind must be one of shell, sql, http, file, answer, got 'ssh'",
+            "lab.yaml:40: check kind must be one of probe, shell, sql, http, file, answer, got 'ssh'",
         ),
         (
             "{kind: choice, options: [salt, pepper]}",
@@ -116,7 +128,7 @@ def test_every_project_lab_reads_cleanly(slug):
             "lab.yaml:17: value kind must be one of token, int, choice",
         ),
         (
-            "port: {kind: int, min: 5001, max: 5999}",
+            "port: {kind: int, min: 5101, max: 5999}",
             "port: {kind: int, min: 9, max: 1}",
             "lab.yaml:16: min 9 is above max 1",
         ),
@@ -129,9 +141,25 @@ def test_every_project_lab_reads_cleanly(slug):
         (
             "compare: number",
             "compare: fuzzy",
-            "lab.yaml:52: compare must be one of exact, ci, number",
+            "lab.yaml:53: compare must be one of exact, ci, number",
         ),
         ("day: day-01\n", "day: day-09\n", "lab.yaml:3: day 'day-09' does not exist"),
+        (
+            "message: The flag is not up.}",
+            'message: "The flag is not {marker}."}',
+            "lab.yaml:75: a message may not show a value ({marker}): describe the symptom",
+        ),
+        (
+            "{obs: flag, equals: \"up\",",
+            "{obs: flag, near: \"up\",",
+            "lab.yaml:75: an expect rule needs exactly one of equals, not_equals",
+        ),
+        ("inputs: [marker]", "inputs: [colour]", "input 'colour' is not one of the lab's values"),
+        (
+            "compute: checks/port.sh",
+            "compute: checks/port.sh\n        expect_value: '{port}'",
+            "an answer check needs exactly one of 'compute' or 'expect_value'",
+        ),
         (
             "solve:\n  - {host: prod, script: solve.sh, user: impactlink}\n",
             "",
@@ -220,4 +248,28 @@ def test_labs_list_names_every_lab(app, probe_catalog, monkeypatch):
     result = app.test_cli_runner().invoke(labs, ["list"])
     assert result.exit_code == 0
     assert "probe" in result.output
-    assert "5 check(s) [answer, file, http, shell, sql]" in result.output
+    assert "6 check(s) [answer, file, http, probe, shell, sql]" in result.output
+
+
+def test_forgery_headers_are_validated_with_file_and_line(content):
+    folder = content / "labs" / "probe" / "forgeries"
+    (folder / "bad-class.sh").write_text(
+        "#!/bin/bash\n# forgery: x\n# class: lucky\n# targets: make-file\n"
+    )
+    (folder / "bad-target.sh").write_text(
+        "#!/bin/bash\n# forgery: y\n# class: shallow\n# targets: no-such-task\n"
+    )
+    (folder / "no-header.sh").write_text("#!/bin/bash\necho hi\n")
+    found = problems_of(content)
+    assert any(
+        p.startswith("labs/probe/forgeries/bad-class.sh:3: class must be one of observer")
+        for p in found
+    ), found
+    assert any(
+        p.startswith("labs/probe/forgeries/bad-target.sh:4: targets must name tasks of this lab")
+        for p in found
+    ), found
+    assert any(
+        p.startswith("labs/probe/forgeries/no-header.sh:1: forgery header lacks # forgery:")
+        for p in found
+    ), found

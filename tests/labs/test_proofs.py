@@ -18,7 +18,7 @@ def test_a_check_that_passes_before_the_solution_is_caught(docker_app, lab_runti
     assert proof.problems == [
         "check health (task answer-port) passes before the solution: it proves nothing"
     ]
-    assert proof.checks == 5
+    assert proof.checks == 6
     assert proof.setup_seconds > 0
     assert proof.solve_seconds > 0
 
@@ -33,4 +33,38 @@ def test_the_command_exits_1_and_names_the_problem(
     assert result.exit_code == 1
     assert "probe                run 1" in result.output
     assert "check health (task answer-port) passes before the solution" in result.output
-    assert "1 of 1 proof run(s) failed" in result.output
+    assert "forgery raise-flag (shallow: " in result.output
+    assert "passed task raise-flag" in result.output
+    assert "forgery guess-port (run 1)" in result.output
+    assert "has 2 forgeries; at least 5 are needed" in result.output
+    assert "2 of 3 proof run(s) failed" in result.output
+    assert "2 problem(s) with the labs' forgeries" in result.output
+
+
+def test_a_forgery_that_passes_its_task_fails_the_lab(docker_app, lab_runtime, probe):
+    from app.labs.proving import prove_forgery
+
+    forgery = next(f for f in probe.forgeries if f.name == "raise-flag")
+    proof = prove_forgery(docker_app, probe, forgery, 1)
+    assert len(proof.problems) == 1
+    assert "forgery raise-flag (shallow" in proof.problems[0]
+    assert proof.problems[0].endswith("passed task raise-flag")
+
+
+def test_guessing_past_the_tries_allowed_is_refused(docker_app, lab_runtime, probe):
+    from app.labs.proving import prove_forgery
+
+    forgery = next(f for f in probe.forgeries if f.name == "guess-port")
+    assert len(forgery.targets) == 1
+    proof = prove_forgery(docker_app, probe, forgery, 1)
+    assert proof.problems == []
+    assert proof.checks == 3  # the targeted task's checks all ran
+
+
+def test_forgery_coverage_names_the_missing_classes(probe):
+    from app.labs.proving import forgery_coverage
+
+    assert forgery_coverage(probe) == [
+        "has 2 forgeries; at least 5 are needed",
+        "has no forgery of class observer, secrets, teaches",
+    ]

@@ -100,6 +100,10 @@ install -d -o impactlink -g adm -m 750 /var/log/impactlink
 install -d -o impactlink -g impactlink -m 750 /var/backups/impactlink
 
 # --- PostgreSQL 15 -------------------------------------------------------------------------
+# The observer's socket directory (see postgresql.conf): on /srv so a probe container that
+# mounts this disk read-only can reach the server without a network listener.
+install -d -m 755 /srv/.academy
+install -d -o postgres -g postgres -m 700 /srv/.academy/pg
 pg_createcluster --locale C.UTF-8 --start-conf auto 15 main -- --data-checksums
 install -o postgres -g postgres -m 644 "$B/config/postgresql.conf" /etc/postgresql/15/main/conf.d/impactlink.conf
 install -o postgres -g postgres -m 640 "$B/config/pg_hba.conf" /etc/postgresql/15/main/pg_hba.conf

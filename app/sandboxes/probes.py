@@ -1,0 +1,189 @@
+"""Probes: the platform's observer beside each sandbox host, out of the trainee's reach.
+
+The trainee has root inside their hosts, so nothing a check runs there can be trusted to report
+honestly. Each host therefore gets a probe: a second container of the same image, on the
+sandbox's private network, with the host's `/srv` disk mounted read-only. A check script runs
+in the probe with a clean environment and a prelude written here (never sourced from the
+sandbox): it reads the host's files from the read-only disk, talks to the host's PostgreSQL
+through a socket on that disk (peer authentication as `postgres`), reaches the host's Nginx over
+the network, and reads the host's process table as the Docker engine sees it from outside.
+
+Where a host's `/srv` is a tmpfs (no loop devices: remote engines, unprivileged platforms) it
+cannot be shared, so probe scripts run inside the host itself, hardened the same way; the admin
+page says which mode is in use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import docker
+
+from app.sandboxes.streams import ExecResult, run_command
+
+PROBE_LABEL = "academy.probe"
+PROBE_MEMORY = "96m"
+PROBE_ENTRYPOINT = ["/usr/bin/tini", "--", "sleep", "infinity"]
+# What root in the probe may do: read every file of the host's disk (ro), become postgres for
+# peer authentication. Nothing else.
+PROBE_CAPS = ["DAC_OVERRIDE", "DAC_READ_SEARCH", "SETUID", "SETGID"]
+CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PS_COLUMNS = "pid,uid,pcpu,rss,etimes,stat,comm,args"
+DOMAIN = "impactlink.solovedhelpinghands.org.za"
+
+PRELUDE_FILE = Path(__file__).with_name("probe_prelude.sh")
+
+
+@cache
+def _prelude() -> str:
+    return PRELUDE_FILE.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """Where a probe script runs for one host, and how it reaches that host."""
+
+    container: str
+    host_ip: str
+    pg_socket: str
+    inside_host: bool
+
+
+def probe_name(sandbox_id: str, host: str) -> str:
+    """Return the engine's name for the probe of a sandbox host."""
+    return f"ac-{sandbox_id}-{host}-probe"
+
+
+def start_probe(
+    api: docker.APIClient,
+    sandbox_id: str,
+    host: str,
+    image: str,
+    volume: str | None,
+    network: str,
+    labels: dict[str, str],
+) -> None:
+    """Start the host's probe with its disk mounted read-only (none when /srv is a tmpfs)."""
+    if volume is None:
+        return
+    host_config = api.create_host_config(
+        network_mode=network,
+        read_only=True,
+        mounts=[docker.types.Mount(target="/srv", source=volume, type="volume", read_only=True)],
+        tmpfs={"/run": "rw,nosuid,nodev,size=16m", "/tmp": "rw,nosuid,nodev,size=64m"},  # noqa: S108
+        mem_limit=PROBE_MEMORY,
+        memswap_limit=PROBE_MEMORY,
+        nano_cpus=500_000_000,
+        pids_limit=64,
+        cap_drop=["ALL"],
+        cap_add=PROBE_CAPS,
+        privileged=False,
+        log_config={"type": "json-file", "config": {"max-size": "256k", "max-file": "1"}},
+    )
+    container = api.create_container(
+        image,
+        name=probe_name(sandbox_id, host),
+        entrypoint=PROBE_ENTRYPOINT,
+        command=[],
+        labels={**labels, PROBE_LABEL: host},
+        host_config=host_config,
+        networking_config=api.create_networking_config({network: api.create_endpoint_config()}),
+        healthcheck={"test": ["NONE"]},
+    )
+    api.start(container["Id"])
+
+
+def target_for(api: docker.APIClient, host_container: str, probe_container: str) -> ProbeTarget:
+    """Return where to run probe scripts for a host: its probe, or the host itself."""
+    try:
+        api.inspect_container(probe_container)
+    except docker.errors.NotFound:
+        return ProbeTarget(host_container, "127.0.0.1", "/var/run/postgresql", True)
+    info = api.inspect_container(host_container)
+    networks = info.get("NetworkSettings", {}).get("Networks", {}) or {}
+    address = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
+    return ProbeTarget(probe_container, address or "127.0.0.1", "/srv/.academy/pg", False)
+
+
+def process_table(api: docker.APIClient, container: str) -> str:
+    """Return the host's processes as the engine sees them, with the PIDs the trainee sees."""
+    try:
+        top = api.top(container, ps_args=f"-eo {PS_COLUMNS}")
+    except docker.errors.APIError:
+        return "PID UID %CPU RSS ETIME STAT COMMAND ARGS\n"
+    lines = ["PID UID %CPU RSS ETIME STAT COMMAND ARGS"]
+    for row in top.get("Processes") or []:
+        if len(row) < 8:
+            continue
+        pid = _namespace_pid(row[0])
+        args = re.sub(r"[\r\n]", " ", " ".join(row[7:]))
+        lines.append(" ".join([pid, *row[1:7], args]))
+    return "\n".join(lines) + "\n"
+
+
+def _namespace_pid(host_pid: str) -> str:
+    # The engine reports host PIDs; the trainee sees the innermost namespace's PID (NSpid's last
+    # field). On a remote engine /proc is not ours to read, and the host PID is the best we have.
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{int(host_pid)}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return line.split()[-1]
+    return host_pid
+
+
+def script_text(script: str, ps_table: str, tamper_scan: bool) -> bytes:
+    """Return the whole text a probe's bash reads: prelude, process table, (scan), script."""
+    table = ps_table.replace("__ACADEMY_PS__", "_ACADEMY_PS_")
+    prelude = (
+        _prelude()
+        .replace("__PATH__", CLEAN_PATH)
+        .replace("__DOMAIN__", DOMAIN)
+        .replace("__PS__", table.rstrip("\n"))
+    )
+    scan = "academy_tamper_scan\n" if tamper_scan else ""
+    # The script runs in a subshell so an `exit` in it still leaves the scan's lines printed.
+    return (prelude + scan + "(\n" + script + "\n)\n").encode()
+
+
+def run_probe(
+    api: docker.APIClient,
+    target: ProbeTarget,
+    host_container: str,
+    script: str,
+    *,
+    env: dict[str, str],
+    timeout: float,
+    tamper_scan: bool = True,
+) -> ExecResult:
+    """Run a check script in the host's probe with only the given inputs in its environment."""
+    clean = {
+        **env,
+        "HOST_IP": target.host_ip,
+        "ACADEMY_PG_SOCKET": target.pg_socket,
+        "ACADEMY_PROBE_INSIDE": "1" if target.inside_host else "0",
+    }
+    command = [
+        "env",
+        "-i",
+        f"PATH={CLEAN_PATH}",
+        *[f"{k}={v}" for k, v in sorted(clean.items())],
+        "/bin/bash",
+        "--noprofile",
+        "--norc",
+        "-s",
+    ]
+    stdin = script_text(script, process_table(api, host_container), tamper_scan)
+    return run_command(
+        api,
+        target.container,
+        command,
+        user="root",
+        stdin=stdin,
+        timeout=timeout,
+        env=None,
+        workdir="/",
+    )
