@@ -126,7 +126,7 @@ def bench_checks(app: Flask, lab: Lab, presses: int) -> ChecksBench:
     from app.auth.services import create_user
     from app.extensions import db
     from app.labs.checks import CheckRunner
-    from app.labs.jobs import sandbox_executor
+    from app.labs.jobs import sandbox_executor, sandbox_probe
     from app.labs.models import CheckRun, LabSession
     from app.sandboxes.services import unavailable_reason
     from app.sandboxes.supervisor import Supervisor
@@ -170,7 +170,10 @@ def bench_checks(app: Flask, lab: Lab, presses: int) -> ChecksBench:
             assert session is not None
             assert session.sandbox_id is not None
             runner = CheckRunner(
-                sandbox_executor(session.sandbox_id), session.values, str(session.id)
+                sandbox_executor(session.sandbox_id),
+                session.values,
+                str(session.id),
+                sandbox_probe(session.sandbox_id),
             )
             for _ in range(presses):
                 clock = time.perf_counter()

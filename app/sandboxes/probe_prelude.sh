@@ -19,7 +19,7 @@ hcurl() {
 }
 hpsql() {
   local db=$1; shift
-  /usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 \
+  /usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
     -h "$ACADEMY_PG_SOCKET" -d "$db" -c "SET search_path = pg_catalog, public" -c "$*"
 }
 hgit() {

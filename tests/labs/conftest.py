@@ -103,17 +103,26 @@ class FakeSandbox:
     done: bool = False
     fail_setup: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # What the setup step was given: the fake sandbox "remembers" it, as a real host's disk would.
+    remembered: dict[str, str] = field(default_factory=dict)
+
+    def probe(self, host: str, script: str, **options: Any) -> Reply:
+        """Answer a check script run in the host's probe."""
+        return self(host, ["probe"], stdin=script.encode(), **options)
 
     def __call__(self, host: str, command: list[str], **options: Any) -> Reply:
         """Answer one command the way the probe lab's sandbox would."""
         script = (options.get("stdin") or b"").decode()
-        env = options.get("env") or {}
+        env = {**self.remembered, **(options.get("env") or {})}
         self.calls.append({"host": host, "command": command, "script": script, **options})
         marker = env.get("LAB_MARKER", "")
         if "probe-port" in script and "echo" in script:  # setup
+            self.remembered.update(options.get("env") or {})
             return Reply(
                 exit_code=1 if self.fail_setup else 0, stderr="disk full" if self.fail_setup else ""
             )
+        if "obs flag" in script:
+            return Reply(stdout="OBS flag up\nOBS owner impactlink\n" if self.done else "")
         if "ACADEMY-FILE" in script:
             if not self.done:
                 return Reply(stdout="ACADEMY-FILE missing\n")
@@ -137,6 +146,7 @@ def fake_sandbox(monkeypatch: pytest.MonkeyPatch) -> FakeSandbox:
     """Replace every session's sandbox by a FakeSandbox."""
     fake = FakeSandbox()
     monkeypatch.setattr(jobs, "sandbox_executor", lambda sandbox_id: fake)
+    monkeypatch.setattr(jobs, "sandbox_probe", lambda sandbox_id: fake.probe)
     return fake
 
 
@@ -157,6 +167,10 @@ class RealSandbox:
     lab: Lab
     values: dict[str, Any]
     runtime: Any
+
+    def probe(self, host: str, script: str, **options: Any) -> Any:
+        """Run a check script in the host's probe."""
+        return self.runtime.probe(self.sandbox_id, host, script, **options)
 
     def execute(self, host: str, command: list[str], **options: Any) -> Any:
         """Run a command in a host (the CheckRunner's executor)."""

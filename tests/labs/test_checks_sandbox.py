@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from app.content.labs import Check, Script
+from app.content.labs import Check, ExpectRule, Script
 from app.labs.checks import CheckRunner
 
 pytestmark = pytest.mark.docker
@@ -20,7 +20,7 @@ def probe_box(module_sandbox_maker, probe_catalog):
 
 
 def run(box, check: Check, answer: str | None = None):
-    return CheckRunner(box.execute, box.values, "golden").run(check, answer)
+    return CheckRunner(box.execute, box.values, "golden", box.probe).run(check, answer)
 
 
 def shell(text: str, **fields) -> Check:
@@ -37,9 +37,10 @@ def test_the_probe_lab_fails_before_and_passes_after_its_solution(probe_box):
         "port-answer": "failed",
         "db-answers": "failed",
         "health": "passed",
+        "flag-up": "failed",
     }
     shell_result = run(probe_box, checks["marker-shell"])
-    assert shell_result.message.endswith("is missing")
+    assert shell_result.message == "The marker file is missing."
     assert shell_result.hints == ("echo the marker into it",)
     from app.labs.jobs import run_step
 
@@ -55,10 +56,14 @@ def test_the_probe_lab_fails_before_and_passes_after_its_solution(probe_box):
     assert run(probe_box, checks["marker-shell"]).detail.endswith("bytes")
 
 
-def test_scripts_get_lab_variables_and_leave_nothing_on_disk(probe_box):
+def test_scripts_get_only_their_inputs_and_leave_nothing_on_disk(probe_box):
     token = "never-on-disk-7d1c"
     result = run(
-        probe_box, shell(f'[ "$LAB_HOST" = prod ] && [ -n "$LAB_MARKER" ] && echo {token}')
+        probe_box,
+        shell(
+            f'[ -z "$LAB_PORT" ] && [ -n "$LAB_MARKER" ] && [ ! -e ~/.bashrc ] && echo {token}',
+            inputs=("marker",),
+        ),
     )
     assert result.outcome == "passed"
     assert token in result.output
@@ -135,3 +140,73 @@ def test_file_kind_reads_mode_owner_and_content(probe_box):
     assert run(probe_box, env).passed
     assert run(probe_box, dataclasses.replace(env, mode="0644")).outcome == "failed"
     assert run(probe_box, kind("file", path="/etc/nothing-here", exists=False)).passed
+
+
+def probe_check(text: str, **fields) -> Check:
+    base = {"id": "p", "task_id": "t", "kind": "probe", "host": "prod", "title": "P"}
+    return Check(**{**base, "script": Script("inline", text), **fields})
+
+
+def test_the_probe_reads_the_hosts_disk_database_network_and_processes(probe_box):
+    result = run(
+        probe_box,
+        probe_check(
+            "obs port $(cat /var/tmp/probe-port)\n"
+            "obs users $(hpsql impactlink_prod 'SELECT count(*) > 0 FROM users')\n"
+            "obs health $(hcurl -s -o /dev/null -w '%{http_code}' "
+            "https://$ACADEMY_DOMAIN/api/v1/health)\n"
+            "obs nginx $(awk '$7 == \"nginx\"' $ACADEMY_RUN/ps | wc -l)\n"
+            "obs inside $ACADEMY_PROBE_INSIDE\n"
+            "touch /srv/written 2>/dev/null && obs writable yes || obs writable no\n",
+        ),
+    )
+    observed = dict(
+        line[4:].split(" ", 1) for line in result.output.splitlines() if line.startswith("OBS ")
+    )
+    assert observed["port"] == str(probe_box.values["port"])
+    assert observed["users"] == "t"
+    assert observed["health"] == "200"
+    assert int(observed["nginx"]) >= 1
+    assert observed["inside"] == "0"
+    # The host's disk is read-only to the observer.
+    assert observed["writable"] == "no"
+
+
+def test_a_redirecting_rc_file_cannot_move_the_probe_and_is_flagged(probe_box):
+    probe_box.sh("printf 'url = \"http://127.0.0.1:9/\"\\n' > /root/.curlrc")
+    try:
+        result = run(
+            probe_box,
+            probe_check(
+                "obs code $(hcurl -s -o /dev/null -w '%{http_code}' "
+                "https://$ACADEMY_DOMAIN/api/v1/health)",
+                rules=(ExpectRule("code", "equals", "200", "The API does not answer."),),
+            ),
+        )
+    finally:
+        probe_box.sh("rm -f /root/.curlrc")
+    assert "OBS code 200" in result.output
+    assert result.outcome == "failed"
+    assert "/srv/root/.curlrc" in result.tamper
+
+
+def test_a_running_check_leaves_no_session_value_in_the_hosts_processes(probe_box):
+    import threading
+
+    import base64
+
+    # The spy searches for the marker without naming it, or it would find its own command line.
+    hidden = base64.b64encode(str(probe_box.values["marker"]).encode()).decode()
+    check = probe_check("sleep 2; obs done 1", inputs=("marker",))
+    worker = threading.Thread(target=run, args=(probe_box, check))
+    worker.start()
+    try:
+        spied = probe_box.sh(
+            f"m=$(echo {hidden} | base64 -d); sleep 0.7; "
+            "for p in /proc/[0-9]*; do for f in environ cmdline; do "
+            'tr "\\0" "\\n" < $p/$f 2>/dev/null | grep -q -- "$m" && echo "$p/$f"; '
+            "done; done; true"
+        )
+    finally:
+        worker.join()
+    assert spied.stdout.strip() == ""

@@ -113,7 +113,7 @@ def test_status_is_json_with_tasks_time_and_progress(client, running, count_quer
     assert counter.count <= 12, counter.count
     assert status["status"] == "active"
     assert 29 * 60 <= status["seconds_left"] <= 30 * 60
-    assert [t["id"] for t in status["tasks"]] == ["make-file", "answer-port"]
+    assert [t["id"] for t in status["tasks"]] == ["make-file", "answer-port", "raise-flag"]
     assert (
         status["tasks"][1]["checks"][0]["question"]
         == "Which port is written in /var/tmp/probe-port?"
@@ -164,10 +164,12 @@ def test_answers_are_stored_and_checked(app, client, running, fake_sandbox):
     )
     assert response.status_code == 200
     fake_sandbox.done = True
+    fake_sandbox.remembered["LAB_PORT"] = str(running.values["port"])  # what setup wrote
     jobs.tick(app)
     status = client.get(f"/labs/sessions/{running.id}/status").get_json()
     assert status["tasks"][1]["passed"] is True
     assert status["tasks"][1]["checks"][0]["answer"] == str(running.values["port"])
+    assert status["tasks"][1]["checks"][0]["tries_left"] == 2
 
 
 def test_requests_without_csrf_are_refused(client, running):

@@ -125,6 +125,7 @@ def test_checks_fail_then_pass_and_a_passed_task_stays_passed(app, active, probe
         "port-answer": "failed",
         "db-answers": "failed",
         "health": "passed",
+        "flag-up": "failed",
     }
     assert first.content_version == active.content_version
     assert "[marker-shell]" in first.output_excerpt
@@ -132,10 +133,11 @@ def test_checks_fail_then_pass_and_a_passed_task_stays_passed(app, active, probe
     assert status.visible_hints(probe, active)["make-file"] == ["Use echo."]
 
     fake_sandbox.done = True
+    fake_sandbox.remembered["LAB_PORT"] = str(active.values["port"])  # what setup wrote
     services.record_answer(active, probe, "port-answer", str(active.values["port"]))
     second = check_now(app, active, probe)
     assert second.outcome == "passed"
-    assert active.passed_task_ids() == {"make-file", "answer-port"}
+    assert active.passed_task_ids() == {"make-file", "answer-port", "raise-flag"}
     assert active.completed_at is not None
     assert services.passed_lab_slugs(active.user_id) == {"probe"}
 
@@ -144,7 +146,7 @@ def test_checks_fail_then_pass_and_a_passed_task_stays_passed(app, active, probe
         services.request_check(active, probe, user_id=active.user_id, trigger=Trigger.BUTTON)
         is None
     )
-    assert active.passed_task_ids() == {"make-file", "answer-port"}
+    assert active.passed_task_ids() == {"make-file", "answer-port", "raise-flag"}
 
 
 def test_only_open_tasks_are_checked_and_a_task_can_be_checked_alone(
@@ -156,7 +158,7 @@ def test_only_open_tasks_are_checked_and_a_task_can_be_checked_alone(
     check_now(app, active, probe, task_id="make-file")
     assert active.passed_task_ids() == {"make-file"}
     later = check_now(app, active, probe)
-    assert {r["task_id"] for r in later.results} == {"answer-port"}
+    assert {r["task_id"] for r in later.results} == {"answer-port", "raise-flag"}
 
 
 def test_continuous_checking_keeps_one_pending_run(app, active, probe):
@@ -288,3 +290,16 @@ def test_an_engine_lost_during_setup_fails_the_session_with_the_reason(app, star
     db.session.refresh(started)
     assert started.status == "failed"
     assert "The Docker engine is not running." in started.error
+
+
+def test_typed_answers_are_limited_to_the_checks_tries(app, active, probe, fake_sandbox):
+    check = next(c for c in probe.checks if c.id == "port-answer")
+    assert check.max_tries == 3
+    for guess in ("1", "2", "3"):
+        services.record_answer(active, probe, "port-answer", guess)
+    assert services.tries_used(active, "port-answer") == 3
+    with pytest.raises(services.LabError, match="No tries are left"):
+        services.record_answer(active, probe, "port-answer", str(active.values["port"]))
+    assert active.answers["port-answer"] == "3"
+    view = next(t for t in status.task_views(probe, active) if t.id == "answer-port")
+    assert next(c for c in view.checks if c["id"] == "port-answer")["tries_left"] == 0
