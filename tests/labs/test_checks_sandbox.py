@@ -191,9 +191,8 @@ def test_a_redirecting_rc_file_cannot_move_the_probe_and_is_flagged(probe_box):
 
 
 def test_a_running_check_leaves_no_session_value_in_the_hosts_processes(probe_box):
-    import threading
-
     import base64
+    import threading
 
     # The spy searches for the marker without naming it, or it would find its own command line.
     hidden = base64.b64encode(str(probe_box.values["marker"]).encode()).decode()
