@@ -151,8 +151,8 @@ def test_every_project_lab_reads_cleanly(slug):
             "lab.yaml:75: a message may not show a value ({marker}): describe the symptom",
         ),
         (
-            "{obs: flag, equals: \"up\",",
-            "{obs: flag, near: \"up\",",
+            '{obs: flag, equals: "up",',
+            '{obs: flag, near: "up",',
             "lab.yaml:75: an expect rule needs exactly one of equals, not_equals",
         ),
         ("inputs: [marker]", "inputs: [colour]", "input 'colour' is not one of the lab's values"),
