@@ -243,3 +243,29 @@ def test_evidence_is_visible_to_the_trainee_their_coordinator_and_admins(
             f"/labs/sessions/{running.id}/check", json={}, headers=headers(client)
         )
         assert refused.status_code == 404
+
+
+def test_evidence_shows_tampering_and_the_platforms_own_task_times(
+    app, client, running, overseers, fake_sandbox
+):
+    from datetime import timedelta
+
+    run_id = client.post(
+        f"/labs/sessions/{running.id}/check", json={}, headers=headers(client)
+    ).get_json()["run"]
+    jobs.tick(app)
+    run = db.session.get(CheckRun, run_id)
+    results = list(run.results)
+    results[0] = {**results[0], "tamper": "the ops script backup.sh differs"}
+    run.results = results
+    row = next(r for r in running.task_results if r.task_id == "raise-flag")
+    row.passed_at = running.ready_at + timedelta(minutes=7, seconds=5)
+    db.session.commit()
+    trainee_page = client.get(f"/labs/sessions/{running.id}").get_data(as_text=True)
+    assert "tampering suspected" not in trainee_page
+    assert "7 min 5 s after the lab was ready" in trainee_page
+    client.post("/logout", headers=headers(client))
+    login(client, overseers["mine"])
+    page = client.get(f"/labs/sessions/{running.id}").get_data(as_text=True)
+    assert "tampering suspected" in page
+    assert "the ops script backup.sh differs" in page
