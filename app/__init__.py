@@ -39,6 +39,11 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        # Browser terminals send keystrokes and resizes: a large message is never one of those.
+        SOCK_SERVER_OPTIONS={
+            "max_message_size": settings.socket_message_bytes,
+            "ping_interval": 25,
+        },
         TESTING=settings.env == "test",
         ACADEMY=settings,
     )

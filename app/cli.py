@@ -76,6 +76,29 @@ def serve(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@with_appcontext
+def sockets(host: str, port: int) -> None:
+    """Serve the browser terminals' sockets in a process of their own (no supervisor).
+
+    Each open socket holds a thread for as long as it is open; served here, they never take the
+    threads that serve pages. Point ACADEMY_SOCKETS_URL at this process (or route
+    /sandboxes/<id>/terminal and /watch to it in the proxy).
+    """
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    gc.freeze()
+    settings = app.config["ACADEMY"]
+    click.echo(
+        f"serving terminal sockets on ws://{host}:{port} "
+        f"(at most {settings.sockets_per_process} at once)"
+    )
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
 @cli.group()
 def bench() -> None:
     """Measure the platform's speed (each benchmark builds its own data and prints figures)."""

@@ -64,11 +64,34 @@ class Settings:
     sandbox_disk_mb: int = 2048
     sandbox_allow_outbound: bool = False
     sandbox_max_hosts: int = 0  # 0: as many as the machine's memory holds at full limits
+    # Browser terminals and watchers: open sockets per user, per sandbox and per process; the
+    # largest message a browser may send; where the browser opens them (empty: this origin).
+    terminals_per_user: int = 4
+    terminals_per_sandbox: int = 8
+    sockets_per_process: int = 500
+    socket_message_bytes: int = 65536
+    sockets_url: str = ""
+    # Recordings: bytes per recording (all reconnects together), for all recordings, the free
+    # disk below which no recording or sandbox starts, and how long recordings are kept.
+    recording_max_mb: int = 64
+    recordings_max_gb: int = 20
+    disk_reserve_mb: int = 2048
+    recording_days_evidence: int = 180
+    recording_days_other: int = 30
     supervisor_in_web: bool = True
     certificate_months: int = 12
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "academy@localhost"
+    # STARTTLS before anything else is said; credentials are only ever sent over it.
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: int = 0
+    # Live sandboxes one person may hold at once; Check and answer presses per lab session.
+    sandboxes_per_trainee: int = 2
+    lab_checks_per_minute: int = 12
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +117,13 @@ class Settings:
             cpus = float(env.get("ACADEMY_SANDBOX_CPUS", "1.0"))
         except ValueError:
             raise ConfigError("ACADEMY_SANDBOX_CPUS must be a number") from None
+        smtp_starttls = _bool(env, "ACADEMY_SMTP_STARTTLS", False)
+        smtp_username = env.get("ACADEMY_SMTP_USERNAME", "")
+        if smtp_username and not smtp_starttls:
+            raise ConfigError(
+                "ACADEMY_SMTP_USERNAME needs ACADEMY_SMTP_STARTTLS=true: "
+                "the password is never sent in the clear"
+            )
         return cls(
             env=mode,
             secret_key=secret,
@@ -115,11 +145,27 @@ class Settings:
             sandbox_disk_mb=_int(env, "ACADEMY_SANDBOX_DISK_MB", 2048, 256),
             sandbox_allow_outbound=_bool(env, "ACADEMY_SANDBOX_ALLOW_OUTBOUND", False),
             sandbox_max_hosts=_int(env, "ACADEMY_SANDBOX_MAX_HOSTS", 0),
+            terminals_per_user=_int(env, "ACADEMY_TERMINALS_PER_USER", 4, 1),
+            terminals_per_sandbox=_int(env, "ACADEMY_TERMINALS_PER_SANDBOX", 8, 1),
+            sockets_per_process=_int(env, "ACADEMY_SOCKETS_PER_PROCESS", 500, 1),
+            socket_message_bytes=_int(env, "ACADEMY_SOCKET_MESSAGE_BYTES", 65536, 1024),
+            sockets_url=env.get("ACADEMY_SOCKETS_URL", "").rstrip("/"),
+            recording_max_mb=_int(env, "ACADEMY_RECORDING_MAX_MB", 64, 1),
+            recordings_max_gb=_int(env, "ACADEMY_RECORDINGS_MAX_GB", 20, 1),
+            disk_reserve_mb=_int(env, "ACADEMY_DISK_RESERVE_MB", 2048, 0),
+            recording_days_evidence=_int(env, "ACADEMY_RECORDING_DAYS_EVIDENCE", 180, 1),
+            recording_days_other=_int(env, "ACADEMY_RECORDING_DAYS_OTHER", 30, 1),
             supervisor_in_web=_bool(env, "ACADEMY_SUPERVISOR_IN_WEB", mode != "test"),
             certificate_months=_int(env, "ACADEMY_CERTIFICATE_MONTHS", 12, 1),
             smtp_host=env.get("ACADEMY_SMTP_HOST", ""),
             smtp_port=_int(env, "ACADEMY_SMTP_PORT", 25, 1),
             smtp_sender=env.get("ACADEMY_SMTP_SENDER", "academy@localhost"),
+            smtp_starttls=smtp_starttls,
+            smtp_username=smtp_username,
+            smtp_password=env.get("ACADEMY_SMTP_PASSWORD", ""),
+            trusted_proxies=_int(env, "ACADEMY_TRUSTED_PROXIES", 0),
+            sandboxes_per_trainee=_int(env, "ACADEMY_SANDBOXES_PER_TRAINEE", 2, 1),
+            lab_checks_per_minute=_int(env, "ACADEMY_LAB_CHECKS_PER_MINUTE", 12, 1),
         )
 
     def replace(self, **changes: object) -> Settings:

@@ -28,6 +28,7 @@ TASKS: list[str] = [
     "app.sandboxes.pool:fulfil_requests",
     "app.sandboxes.reaper:reap_expired",
     "app.sandboxes.pool:fill_pool",
+    "app.sandboxes.recordings:prune_periodically",
 ]
 
 TICK_SECONDS = 0.5

@@ -15,6 +15,8 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -26,19 +28,47 @@ from app.extensions import db
 from app.sandboxes import services
 from app.sandboxes.models import Sandbox, SandboxStatus, TerminalRecording
 from app.sandboxes.recordings import (
+    MB,
     CastWriter,
+    NoRecording,
     finish_recording,
     follow,
     recording_path,
+    recording_refusal,
     start_recording,
 )
 from app.sandboxes.run_options import run_options
 from app.sandboxes.runtime import get_runtime
+from app.sandboxes.socket_slots import NoSlot, SlotLimits, SocketSlots
 from app.sandboxes.streams import PtyChannel
 
 log = logging.getLogger("academy.terminal")
 
 TOUCH_SECONDS = 30.0
+
+
+def socket_slots(app: Flask) -> SocketSlots:
+    """Return this process's count of open sockets."""
+    slots: SocketSlots = app.extensions.setdefault("academy.socket_slots", SocketSlots())
+    return slots
+
+
+@contextmanager
+def slot(ws: Any, app: Flask, user_id: int, sandbox_id: str) -> Iterator[bool]:
+    """Hold a socket slot while the body runs; refuse the socket with its reason when full."""
+    slots = socket_slots(app)
+    try:
+        slots.acquire(SlotLimits.from_settings(app.config["ACADEMY"]), user_id, sandbox_id)
+    except NoSlot as refused:
+        try:
+            ws.send(json.dumps({"type": "exit", "reason": str(refused)}))
+            ws.close(message=str(refused)[:120])
+        except ConnectionClosed:
+            pass
+        yield False
+        return
+    with slots.held(user_id, sandbox_id):
+        yield True
 
 
 def bridge(
@@ -48,13 +78,27 @@ def bridge(
     settings: Settings = app.config["ACADEMY"]
     runtime = get_runtime(app, images=[])
     channel = runtime.open_pty(sandbox_id, host, run_options(image).terminal_user, cols, rows)
-    recording = start_recording(settings, sandbox_id, user_id, host, cols, rows)
+    refused = recording_refusal(settings)
+    writer: CastWriter | NoRecording
+    recording_id: int | None = None
+    if refused is None:
+        recording = start_recording(settings, sandbox_id, user_id, host, cols, rows)
+        recording_id = recording.id
+        writer = CastWriter(
+            recording_path(settings, recording),
+            cols,
+            rows,
+            f"{host} · sandbox {sandbox_id[:8]}",
+            max_bytes=settings.recording_max_mb * MB,
+            started_at=recording.started_at,
+        )
+    else:
+        log.warning("terminal of sandbox %s not recorded: %s", sandbox_id, refused)
+        writer = NoRecording()
     services.touch(sandbox_id)
     db.session.commit()
-    writer = CastWriter(
-        recording_path(settings, recording), cols, rows, f"{host} · sandbox {sandbox_id[:8]}"
-    )
-    recording_id = recording.id
+    if refused is not None:
+        ws.send(json.dumps({"type": "notice", "reason": "This terminal is not being recorded."}))
     ended = threading.Event()
     pump = threading.Thread(
         target=_pump, args=(channel, ws, writer, ended), name="terminal-pump", daemon=True
@@ -78,11 +122,12 @@ def bridge(
         channel.close()
         pump.join(timeout=5)
         size = writer.close()
-        finish_recording(recording_id, size)
+        if recording_id is not None:
+            finish_recording(recording_id, size)
         db.session.commit()
 
 
-def _handle(message: str | bytes, channel: PtyChannel, writer: CastWriter) -> None:
+def _handle(message: str | bytes, channel: PtyChannel, writer: CastWriter | NoRecording) -> None:
     if isinstance(message, bytes):
         channel.write(message)
         return
@@ -100,7 +145,9 @@ def _handle(message: str | bytes, channel: PtyChannel, writer: CastWriter) -> No
         writer.resize(cols, rows)
 
 
-def _pump(channel: PtyChannel, ws: Any, writer: CastWriter, ended: threading.Event) -> None:
+def _pump(
+    channel: PtyChannel, ws: Any, writer: CastWriter | NoRecording, ended: threading.Event
+) -> None:
     """Copy the shell's output to the browser and the recording until the shell ends."""
     reason = "The shell ended."
     try:

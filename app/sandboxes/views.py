@@ -83,8 +83,13 @@ def _authorise_socket() -> None:
     if not current_user.is_authenticated:
         abort(401)
     origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
+    settings = current_app.config["ACADEMY"]
+    pages = {request.host, urlsplit(settings.base_url).netloc}
+    if origin and urlsplit(origin).netloc not in pages:
         abort(403)  # another site's page must not drive a trainee's terminal
+    # No permessage-deflate: a small compressed frame could inflate to gigabytes in this process
+    # before any size limit applies. Without the client's offer, the server never accepts it.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
     sandbox = _sandbox_or_404(str((request.view_args or {}).get("sandbox_id", "")))
     if request.endpoint == "sandboxes.terminal" and not _is_owner(sandbox):
         abort(403)
@@ -106,16 +111,20 @@ def terminal(ws: Any, sandbox_id: str) -> None:
     sandbox_id, host, image, user_id = g.sandbox_socket
     cols, rows = bridge.terminal_size(request.args.get("cols"), request.args.get("rows"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    bridge.bridge(ws, app, sandbox_id, host, image, user_id, cols, rows)
+    with bridge.slot(ws, app, user_id, sandbox_id) as granted:
+        if granted:
+            bridge.bridge(ws, app, sandbox_id, host, image, user_id, cols, rows)
 
 
 @sock.route("/sandboxes/<sandbox_id>/watch", bp=bp)
 @login_required
 def watch(ws: Any, sandbox_id: str) -> None:
     """Stream the sandbox's terminal to an overseeing coordinator or admin, read-only."""
-    sandbox_id, host, _, _ = g.sandbox_socket
+    sandbox_id, host, _, user_id = g.sandbox_socket
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    bridge.watch(ws, app, sandbox_id, request.args.get("host") and host)
+    with bridge.slot(ws, app, user_id, sandbox_id) as granted:
+        if granted:
+            bridge.watch(ws, app, sandbox_id, request.args.get("host") and host)
 
 
 # -- pages ------------------------------------------------------------------------------------

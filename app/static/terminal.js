@@ -12,12 +12,18 @@
     return meta ? meta.content : "";
   }
 
-  // The template may hand over a full ws:// URL or a path: keep its path and query, and use
-  // this page's host and scheme (wss behind HTTPS).
-  function socketUrl(address, cols, rows) {
+  // The template hands over a path, and the origin of the socket process when sockets are
+  // served by one of their own (ACADEMY_SOCKETS_URL); otherwise this page's host and scheme.
+  function socketUrl(address, origin, cols, rows) {
     var target = new URL(address, location.href);
-    target.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    target.host = location.host;
+    if (origin) {
+      var base = new URL(origin);
+      target.protocol = base.protocol === "https:" || base.protocol === "wss:" ? "wss:" : "ws:";
+      target.host = base.host;
+    } else {
+      target.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+      target.host = location.host;
+    }
     target.searchParams.set("cols", cols);
     target.searchParams.set("rows", rows);
     return target.toString();
@@ -119,7 +125,7 @@
     var self = this;
     if (!this.term) { this.makeTerminal(); }
     this.connected = true;
-    var socket = new WebSocket(socketUrl(this.root.dataset.socket, this.term.cols, this.term.rows));
+    var socket = new WebSocket(socketUrl(this.root.dataset.socket, this.root.dataset.socketOrigin, this.term.cols, this.term.rows));
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     this.state.textContent = "connecting…";

@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.sandboxes.models import SandboxStatus, TerminalRecording
-from tests.sandboxes.conftest import insert_ready_row, notices, read_until, recording_file
+from tests.sandboxes.conftest import (
+    USER_AGENT,
+    insert_ready_row,
+    notices,
+    read_until,
+    recording_file,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -169,3 +175,96 @@ def test_recordings_replay_for_owner_and_coordinators_only(
         visitor(people.other_trainee).http.get(f"{base}/sandboxes/{shared_sandbox}").status_code
         == 403
     )
+
+
+def test_one_user_cannot_hold_more_terminals_than_allowed(visitor, people, shared_sandbox):
+    allowed = 4  # ACADEMY_TERMINALS_PER_USER's default
+    owner = visitor(people.owner)
+    opened = [owner.socket(f"/sandboxes/{shared_sandbox}/terminal") for _ in range(allowed)]
+    try:
+        for ws in opened:
+            read_until(ws, "impactlink@")
+        from simple_websocket import ConnectionClosed
+
+        refused = owner.socket(f"/sandboxes/{shared_sandbox}/terminal")
+        try:
+            said = " ".join(str(n.get("reason")) for n in notices(refused, 3))
+        except ConnectionClosed as closed:
+            said = closed.message or ""
+        assert "You have 4 terminals open already" in said
+    finally:
+        for ws in opened:
+            ws.close()
+    # Closed sockets give their slots back.
+    time.sleep(1.5)
+    again = owner.socket(f"/sandboxes/{shared_sandbox}/terminal")
+    try:
+        assert "impactlink@" in read_until(again, "impactlink@")
+    finally:
+        again.close()
+
+
+def test_no_compression_is_negotiated_and_large_messages_are_refused(
+    visitor, people, shared_sandbox
+):
+    import socket
+    from urllib.parse import urlsplit
+
+    from simple_websocket import ConnectionClosed
+
+    owner = visitor(people.owner)
+    address = urlsplit(owner.server.url)
+    cookies = "; ".join(f"{c.name}={c.value}" for c in owner.http.cookies)
+    handshake = (
+        f"GET /sandboxes/{shared_sandbox}/terminal HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+        f"User-Agent: {USER_AGENT}\r\nCookie: {cookies}\r\n\r\n"
+    )
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(handshake.encode())
+        response = raw.recv(4096).decode("latin-1")
+    assert response.startswith("HTTP/1.1 101"), response
+    assert "sec-websocket-extensions" not in response.lower()
+
+    ws = owner.socket(f"/sandboxes/{shared_sandbox}/terminal")
+    read_until(ws, "impactlink@")
+    ws.send(json.dumps({"type": "input", "data": "x" * 70_000}))
+    def drain() -> None:
+        for _ in range(100):
+            ws.receive(timeout=0.2)
+
+    with pytest.raises(ConnectionClosed) as closed:
+        drain()
+    assert closed.value.reason == 1009  # message too big
+
+
+def test_a_reconnect_appends_to_the_hosts_one_recording(
+    visitor, people, shared_sandbox, sandbox_app
+):
+    owner = visitor(people.owner)
+    for word in ("first-visit", "second-visit"):
+        ws = owner.socket(f"/sandboxes/{shared_sandbox}/terminal")
+        read_until(ws, "impactlink@")
+        ws.send(json.dumps({"type": "input", "data": f"echo {word}-$((1 + 1))\r"}))
+        read_until(ws, f"{word}-2")
+        ws.close()
+        time.sleep(1.0)
+    with sandbox_app.app_context():
+        rows = db.session.scalars(
+            select(TerminalRecording).where(
+                TerminalRecording.sandbox_id == shared_sandbox, TerminalRecording.host == "prod"
+            )
+        ).all()
+        assert len(rows) == 1
+        recording = rows[0]
+        db.session.expunge(recording)
+    lines = recording_file(sandbox_app, recording).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["version"] == 2
+    assert sum(1 for line in lines if line.startswith("{")) == 1  # one header
+    events = [json.loads(line) for line in lines[1:]]
+    text = "".join(e[2] for e in events if e[1] == "o")
+    assert text.index("first-visit-2") < text.index("second-visit-2")
+    times = [e[0] for e in events]
+    assert times == sorted(times)
