@@ -12,26 +12,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from app.content.labs import Check, ExpectRule
 from app.labs.values import fill
-
-Outcome = Literal["passed", "failed", "error"]
-PASSED: Outcome = "passed"
-FAILED: Outcome = "failed"
-ERROR: Outcome = "error"
-
-EXCERPT_CHARS = 4000
-TAMPER_MESSAGE = (
-    "This check could not confirm the server's state: something on the server changes how it "
-    "is observed. Undo changes to the tools, scripts and files the lab relies on, then check again."
-)
-CLEAN_ENV = ("env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8")
-ERROR_MESSAGE = (
-    "This check could not run, which is not a verdict on your work. Try again; if it keeps "
-    "happening, tell your coordinator."
+from app.labs.verdicts import (
+    CLEAN_ENV,
+    ERROR,
+    ERROR_MESSAGE,
+    FAILED,
+    PASSED,
+    Outcome,
+    Verdict,
+    compare_answer,
+    excerpt,
+    judge_rule,
+    parse_observations,
+    shell_verdict,
+    text_of,
 )
 
 
@@ -125,121 +124,6 @@ class CheckResult:
         return cls(**known)
 
 
-@dataclass
-class _Verdict:
-    outcome: Outcome
-    message: str = ""
-    hints: list[str] = field(default_factory=list)
-    detail: str = ""
-    tamper: str = ""
-
-
-def text_of(raw: Any) -> str:
-    """Decode command output to text whatever form the runtime returns it in."""
-    if raw is None:
-        return ""
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", errors="replace")
-    return str(raw)
-
-
-def excerpt(*parts: str, limit: int = EXCERPT_CHARS) -> str:
-    """Join output parts and keep the head and tail within limit characters."""
-    text = "\n".join(p for p in parts if p).strip()
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n… [{len(text) - limit} characters left out] …\n{text[-half:]}"
-
-
-def parse_shell_output(stdout: str) -> tuple[list[str], list[str], list[str]]:
-    """Split a check's output into its FAIL, HINT and DETAIL messages."""
-    fails: list[str] = []
-    hints: list[str] = []
-    details: list[str] = []
-    for line in stdout.splitlines():
-        stripped = line.strip()
-        for prefix, bucket in (("FAIL:", fails), ("HINT:", hints), ("DETAIL:", details)):
-            if stripped.startswith(prefix):
-                bucket.append(stripped[len(prefix) :].strip())
-    return fails, hints, details
-
-
-def parse_observations(stdout: str) -> tuple[dict[str, str], list[str]]:
-    """Return a probe's observations (`OBS name value`) and its TAMPER reports."""
-    observed: dict[str, str] = {}
-    tampered: list[str] = []
-    for line in stdout.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("OBS "):
-            name, _, value = stripped[4:].partition(" ")
-            observed.setdefault(name, value.strip())
-        elif stripped.startswith("TAMPER:"):
-            tampered.append(stripped[len("TAMPER:") :].strip())
-    return observed, tampered
-
-
-def judge_rule(rule: ExpectRule, observed: Mapping[str, str], expected: str) -> bool:
-    """Tell whether one observation meets its rule (a missing observation never does)."""
-    if rule.obs not in observed:
-        return False
-    got = observed[rule.obs]
-    if rule.op == "equals":
-        return got == expected
-    if rule.op == "not_equals":
-        return got != expected
-    if rule.op == "contains":
-        return expected in got
-    if rule.op == "not_contains":
-        return expected not in got
-    if rule.op == "matches":
-        return re.search(expected, got) is not None
-    try:
-        number, bound = _number(got), float(expected)
-    except ValueError:
-        return False
-    return number >= bound if rule.op == "min" else number <= bound
-
-
-def shell_verdict(exit_code: int, stdout: str, timed_out: bool, fallback: str = "") -> _Verdict:
-    """Judge a shell check: 0 without FAIL passes, 1 or FAIL fails, anything else is an error."""
-    fails, hints, details = parse_shell_output(stdout)
-    detail = "\n".join(details)
-    _observed, tampered = parse_observations(stdout)
-    if tampered and not timed_out and exit_code in (0, 1):
-        return _Verdict(FAILED, TAMPER_MESSAGE, detail=detail, tamper="\n".join(tampered))
-    if timed_out:
-        return _Verdict(ERROR, ERROR_MESSAGE, detail=f"timed out\n{detail}".strip())
-    if exit_code == 0 and not fails:
-        return _Verdict(PASSED, detail=detail)
-    if exit_code in (0, 1):
-        message = "\n".join(fails) or fallback or "This check did not pass yet."
-        return _Verdict(FAILED, message, hints, detail)
-    return _Verdict(
-        ERROR,
-        ERROR_MESSAGE,
-        detail=f"check script exited with status {exit_code}\n{detail}".strip(),
-    )
-
-
-def compare_answer(given: str, expected: str, compare: str, tolerance: float) -> bool:
-    """Compare a typed answer with the value computed in the sandbox."""
-    given, expected = given.strip(), expected.strip()
-    if compare == "number":
-        try:
-            return abs(_number(given) - _number(expected)) <= tolerance
-        except ValueError:
-            return False
-    if compare == "ci":
-        return given.casefold() == expected.casefold()
-    return given == expected
-
-
-def _number(text: str) -> float:
-    cleaned = text.replace(",", "").replace(" ", "").rstrip("%")
-    return float(cleaned)
-
-
 # The scripts that carry out the built-in kinds. Parameters arrive as ACADEMY_* variables so no
 # author text is ever spliced into shell code.
 SQL_SCRIPT = """\
@@ -288,7 +172,7 @@ class CheckRunner:
         try:
             verdict, output = self._run(check, answer)
         except Exception as error:  # a broken runtime or sandbox is an error, never a fail
-            verdict = _Verdict(ERROR, ERROR_MESSAGE, detail=f"{type(error).__name__}: {error}")
+            verdict = Verdict(ERROR, ERROR_MESSAGE, detail=f"{type(error).__name__}: {error}")
         return CheckResult(
             check_id=check.id,
             task_id=check.task_id,
@@ -331,9 +215,9 @@ class CheckRunner:
     def _fill(self, check: Check, text: str) -> str:
         return fill(text, self.values, self.session, check.host)
 
-    def _run(self, check: Check, answer: str | None) -> tuple[_Verdict, str]:
+    def _run(self, check: Check, answer: str | None) -> tuple[Verdict, str]:
         if check.kind == "answer" and not (answer or "").strip():
-            return _Verdict(FAILED, f"Type your answer to: {self._fill(check, check.question)}"), ""
+            return Verdict(FAILED, f"Type your answer to: {self._fill(check, check.question)}"), ""
         if check.kind == "answer" and check.expect_value is not None:
             expected = self._fill(check, check.expect_value)
             return self._compare(check, expected, answer or ""), ""
@@ -367,7 +251,7 @@ class CheckRunner:
         if check.kind == "probe":
             return self._probe_verdict(check, result, stdout), output
         if result.timed_out:
-            return _Verdict(
+            return Verdict(
                 ERROR, ERROR_MESSAGE, detail=f"timed out after {check.timeout} s"
             ), output
         judge = {"sql": self._sql, "http": self._http, "file": self._file, "answer": self._answer}[
@@ -375,7 +259,7 @@ class CheckRunner:
         ]
         return judge(check, result.exit_code, stdout, stderr, answer or ""), output
 
-    def _probe_verdict(self, check: Check, result: Output, stdout: str) -> _Verdict:
+    def _probe_verdict(self, check: Check, result: Output, stdout: str) -> Verdict:
         verdict = shell_verdict(result.exit_code, stdout, result.timed_out, check.message)
         if verdict.outcome != PASSED:
             return verdict
@@ -391,36 +275,34 @@ class CheckRunner:
                 failed = rule
         detail = "\n".join(filter(None, [verdict.detail, *lines]))
         if failed is not None:
-            return _Verdict(FAILED, failed.message, detail=detail)
-        return _Verdict(PASSED, detail=detail)
+            return Verdict(FAILED, failed.message, detail=detail)
+        return Verdict(PASSED, detail=detail)
 
-    def _compare(self, check: Check, expected: str, answer: str) -> _Verdict:
+    def _compare(self, check: Check, expected: str, answer: str) -> Verdict:
         if compare_answer(answer, expected, check.compare, check.tolerance):
-            return _Verdict(PASSED, detail=f"answer {answer.strip()!r} matches {expected!r}")
+            return Verdict(PASSED, detail=f"answer {answer.strip()!r} matches {expected!r}")
         return self._failed(
             check,
             "That is not what this server shows. Look again.",
             f"answered {answer.strip()!r}, expected {expected!r}",
         )
 
-    def _failed(self, check: Check, message: str, detail: str = "") -> _Verdict:
-        return _Verdict(FAILED, check.message or message, detail=detail)
+    def _failed(self, check: Check, message: str, detail: str = "") -> Verdict:
+        return Verdict(FAILED, check.message or message, detail=detail)
 
-    def _sql(self, check: Check, code: int, stdout: str, stderr: str, _: str) -> _Verdict:
+    def _sql(self, check: Check, code: int, stdout: str, stderr: str, _: str) -> Verdict:
         if code != 0:
             first = next(
                 (line for line in stderr.splitlines() if line.strip()), f"psql exited {code}"
             )
             if re.search(r"\b42601\b", stderr) or code not in (1, 2, 3):
-                return _Verdict(
-                    ERROR, ERROR_MESSAGE, detail=f"the check's query is broken: {first}"
-                )
+                return Verdict(ERROR, ERROR_MESSAGE, detail=f"the check's query is broken: {first}")
             return self._failed(check, f"The query failed: {first}", stderr.strip())
         got = stdout.strip()
         if check.expect_rows is not None:
             rows = len([line for line in got.splitlines() if line.strip()])
             if rows == check.expect_rows:
-                return _Verdict(PASSED, detail=f"{rows} row(s)")
+                return Verdict(PASSED, detail=f"{rows} row(s)")
             return self._failed(
                 check,
                 "The database is not in the expected state yet.",
@@ -428,18 +310,18 @@ class CheckRunner:
             )
         expected = self._fill(check, check.expect or "").strip()
         if got == expected:
-            return _Verdict(PASSED, detail=f"result {got!r}")
+            return Verdict(PASSED, detail=f"result {got!r}")
         return self._failed(
             check,
             "The database is not in the expected state yet.",
             f"expected {expected!r}, got {got!r}",
         )
 
-    def _http(self, check: Check, code: int, stdout: str, _: str, __: str) -> _Verdict:
+    def _http(self, check: Check, code: int, stdout: str, _: str, __: str) -> Verdict:
         head, _sep, rest = stdout.partition("\n")
         match = re.fullmatch(r"ACADEMY-HTTP (\d+) (\d*)", head.strip())
         if code != 0 or match is None:
-            return _Verdict(
+            return Verdict(
                 ERROR, ERROR_MESSAGE, detail=f"request script exited {code}: {head[:200]}"
             )
         curl_code, status = int(match.group(1)), int(match.group(2) or 0)
@@ -468,18 +350,18 @@ class CheckRunner:
                 return self._failed(
                     check, f"The answer from {url} still contains {unwanted!r}.", body[:500]
                 )
-        return _Verdict(PASSED, detail=f"{status}, {len(body)} bytes")
+        return Verdict(PASSED, detail=f"{status}, {len(body)} bytes")
 
-    def _file(self, check: Check, code: int, stdout: str, _: str, __: str) -> _Verdict:
+    def _file(self, check: Check, code: int, stdout: str, _: str, __: str) -> Verdict:
         head, _sep, content = stdout.partition("\n")
         path = self._fill(check, check.path)
         if code != 0 or not head.startswith("ACADEMY-FILE "):
-            return _Verdict(ERROR, ERROR_MESSAGE, detail=f"file script exited {code}: {head[:200]}")
+            return Verdict(ERROR, ERROR_MESSAGE, detail=f"file script exited {code}: {head[:200]}")
         state = head[len("ACADEMY-FILE ") :].split(" ", 2)
         if state == ["missing"]:
             if check.exists:
                 return self._failed(check, f"{path} does not exist.")
-            return _Verdict(PASSED, detail="absent")
+            return Verdict(PASSED, detail="absent")
         if not check.exists:
             return self._failed(check, f"{path} still exists.")
         mode, owner = state[0], state[1] if len(state) > 1 else ""
@@ -495,16 +377,16 @@ class CheckRunner:
         for text in check.not_contains:
             if self._fill(check, text) in content:
                 return self._failed(check, f"{path} still contains {self._fill(check, text)!r}.")
-        return _Verdict(PASSED, detail=f"mode {mode}, owner {owner}")
+        return Verdict(PASSED, detail=f"mode {mode}, owner {owner}")
 
-    def _answer(self, check: Check, code: int, stdout: str, stderr: str, answer: str) -> _Verdict:
+    def _answer(self, check: Check, code: int, stdout: str, stderr: str, answer: str) -> Verdict:
         if code != 0:
-            return _Verdict(
+            return Verdict(
                 ERROR, ERROR_MESSAGE, detail=f"compute script exited {code}: {stderr.strip()[:300]}"
             )
         expected = "\n".join(
             line for line in stdout.splitlines() if not line.startswith("TAMPER:")
         ).strip()
         if not expected:
-            return _Verdict(ERROR, ERROR_MESSAGE, detail="compute script printed nothing")
+            return Verdict(ERROR, ERROR_MESSAGE, detail="compute script printed nothing")
         return self._compare(check, expected, answer)

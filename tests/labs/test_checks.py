@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from app.content.labs import Check, ExpectRule, Script
-from app.labs.checks import CheckResult, CheckRunner, compare_answer, parse_shell_output
+from app.labs.checks import CheckResult, CheckRunner
+from app.labs.verdicts import compare_answer, parse_shell_output
 from tests.labs.conftest import Reply
 
 VALUES = {"marker": "k3y", "port": 5123}
