@@ -28,4 +28,8 @@ missing=$(git diff v1.1.0 v1.2.0 -- .env.example | sed -n 's/^+\([A-Z][A-Z0-9_]*
 echo "ANSWER: missing-setting $missing"
 ~/scripts/rollback.sh v1.1.0 --yes
 curl -fsS https://impactlink.solovedhelpinghands.org.za/api/v1/health | jq -r .version
+# The rollback keeps migration 003; the backup deploy.sh took before v1.2.0 is the way back.
+restore=$(ls -d /var/backups/impactlink/*-database-pre-deploy-v1.2.0 | tail -n 1)
+grep -E '^(release|schema_migrations):' "$restore/MANIFEST"
+echo "ANSWER: restore-point ${restore##*/}"
 rm -f .env.before-CHG

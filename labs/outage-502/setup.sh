@@ -1,47 +1,42 @@
 #!/bin/bash
 # outage-502 setup (root): break the path Nginx -> API at one cause, chosen per session, and let
-# the outage show up in the logs the way it would in production.
+# the outage show up in the logs the way it would in production. LAB_WRONG is the wrong value
+# itself: a port (Nginx's upstream or the API's PORT, by LAB_SIDE) or a misspelt setting name.
 set -euo pipefail
-: "${LAB_FAULT:?}" "${LAB_PORT:?}" "${LAB_SETTING:?}"
+: "${LAB_WRONG:?}" "${LAB_SIDE:?}"
 ENV_FILE=/home/impactlink/app/.env
 SITE=/etc/nginx/sites-available/impactlink
 DOMAIN=impactlink.solovedhelpinghands.org.za
-
-misspelt() {  # the transposition typo made in the setting's name
-    case $1 in
-        DATABASE_URL) echo DATABSAE_URL ;;
-        REDIS_URL) echo REDIS_ULR ;;
-        JWT_SECRET) echo JWT_SERCET ;;
-        *) echo "unknown setting $1" >&2; return 2 ;;
-    esac
-}
 
 # Some normal traffic first, so the logs show the service working before the fault.
 for path in /api/v1/health /api/v1/charities /api/v1/projects?limit=5 /api/v1/charities?category=health; do
     curl -s -o /dev/null "https://$DOMAIN$path"
 done
 
-case $LAB_FAULT in
-    upstream-port)
-        # A hand edit of the upstream block during a "quick test", never reverted.
-        sed -i "s/server 127\.0\.0\.1:5000;/server 127.0.0.1:$LAB_PORT;/" "$SITE"
-        nginx -t -q
-        systemctl reload nginx
-        ;;
-    api-port)
-        sed -i "s/^PORT=5000\$/PORT=$LAB_PORT/" "$ENV_FILE"
-        grep -q "^PORT=$LAB_PORT\$" "$ENV_FILE"
-        systemctl restart impactlink-api
-        ;;
-    env-typo)
-        wrong=$(misspelt "$LAB_SETTING")
-        sed -i "s/^$LAB_SETTING=/$wrong=/" "$ENV_FILE"
-        grep -q "^$wrong=" "$ENV_FILE"
-        # The API exits at start with "missing required configuration"; the unit shows failed.
-        systemctl restart impactlink-api || true
-        ;;
-    *) echo "unknown fault $LAB_FAULT" >&2; exit 2 ;;
-esac
+if [[ $LAB_WRONG =~ ^[0-9]+$ ]] && [ "$LAB_SIDE" = nginx ]; then
+    # A hand edit of the upstream block during a "quick test", never reverted.
+    sed -i "s/server 127\.0\.0\.1:5000;/server 127.0.0.1:$LAB_WRONG;/" "$SITE"
+    grep -q "server 127.0.0.1:$LAB_WRONG;" "$SITE"
+    nginx -t -q
+    systemctl reload nginx
+elif [[ $LAB_WRONG =~ ^[0-9]+$ ]]; then
+    # The API moved off the port Nginx and the runbook expect.
+    sed -i "s/^PORT=5000\$/PORT=$LAB_WRONG/" "$ENV_FILE"
+    grep -q "^PORT=$LAB_WRONG\$" "$ENV_FILE"
+    systemctl restart impactlink-api
+else
+    # A required setting's name mistyped in .env: the API exits at start.
+    case $LAB_WRONG in
+        D*) setting=DATABASE_URL ;;
+        R* | E*) setting=REDIS_URL ;;
+        J* | W*) setting=JWT_SECRET ;;
+        *) echo "unknown fault value" >&2; exit 2 ;;
+    esac
+    sed -i "s/^$setting=/$LAB_WRONG=/" "$ENV_FILE"
+    grep -q "^$LAB_WRONG=" "$ENV_FILE"
+    ! grep -q "^$setting=" "$ENV_FILE"
+    systemctl restart impactlink-api || true
+fi
 sleep 1
 
 # Users and the uptime monitor keep calling while it is down.

@@ -1,39 +1,11 @@
 #!/bin/bash
-# Production as found: no index on the donations foreign keys, fresh statistics, then the load
-# the complaint describes: one donations query, for this session's donor or charity, run
-# $LAB_CALLS times among the API's everyday statements.
+# slow-query setup (root): production as found, no index on the donations foreign keys, and DDL
+# statements logged (as production's DBA asked), so every index build leaves its statement in
+# PostgreSQL's log. load.sh then replays the load the complaint describes.
 set -euo pipefail
 su_sql() { runuser -u postgres -- psql -X -q -At -v ON_ERROR_STOP=1 -d impactlink_prod "$@"; }
 for index in $(su_sql -c "SELECT i.indexrelid::regclass FROM pg_index i
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-    WHERE i.indrelid = 'donations'::regclass AND NOT i.indisprimary
-      AND a.attname IN ('donor_id', 'charity_id', 'created_at')"); do
+    WHERE i.indrelid = 'donations'::regclass AND NOT i.indisprimary"); do
   su_sql -c "DROP INDEX $index"
 done
-case "$LAB_COLUMN" in
-  donor_id) pick="SELECT donor_id FROM donations WHERE donor_id IS NOT NULL GROUP BY donor_id ORDER BY count(*) DESC, donor_id OFFSET $LAB_PICK LIMIT 1" ;;
-  charity_id) pick="SELECT charity_id FROM donations GROUP BY charity_id ORDER BY count(*), charity_id OFFSET $LAB_PICK LIMIT 1" ;;
-  *) echo "unknown column $LAB_COLUMN" >&2; exit 2 ;;
-esac
-target=$(su_sql -c "$pick")
-load=$(mktemp)
-trap 'rm -f "$load"' EXIT
-{
-  su_sql -c "SELECT format('SELECT id, email, user_type FROM users WHERE email = %L;', email)
-             FROM users ORDER BY id LIMIT 200"
-  su_sql -c "SELECT format('SELECT id, title, target_amount, raised_amount FROM projects WHERE charity_id = %L;', id)
-             FROM charities ORDER BY name LIMIT 100"
-  for offset in $(seq 0 20 400); do
-    echo "SELECT id, name, city FROM charities WHERE verification_status = 'verified' ORDER BY name LIMIT 20 OFFSET $offset;"
-  done
-  for _ in $(seq 12); do
-    echo "SELECT count(*), sum(amount) FROM donations WHERE created_at > now() - interval '1 day';"
-  done
-  for _ in $(seq "$LAB_CALLS"); do
-    echo "SELECT id, amount, created_at FROM donations WHERE $LAB_COLUMN = '$target' ORDER BY created_at DESC LIMIT 20;"
-  done
-} >"$load"
-chmod 644 "$load"
-su_sql -c "SELECT pg_stat_statements_reset()" >/dev/null
-# As the API's role, so the statements look like the application's own.
-runuser -u impactlink -- env HOME=/home/impactlink psql -X -q -d impactlink_prod -f "$load" >/dev/null
+su_sql -c "ALTER SYSTEM SET log_statement = 'ddl'" -c "SELECT pg_reload_conf()" >/dev/null

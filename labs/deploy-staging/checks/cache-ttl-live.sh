@@ -1,38 +1,43 @@
 #!/bin/bash
-# The running API caches charity lists for the change request's lifetime (not only .env edited).
+# Probe: .env sets CACHE_TTL_CHARITIES once, to the change request's lifetime, and the API that
+# answers through Nginx was started after .env last changed (ctime, which no one can set back), so
+# the running process read that value.
 set -uo pipefail
-: "${LAB_TTL_MINUTES:?}"
-want=$((LAB_TTL_MINUTES * 60))
 ENV_FILE=/home/impactlink/app/.env
-DOMAIN=impactlink.solovedhelpinghands.org.za
+# The process answering /api/v1/health through Nginx: when it started (ms since the epoch, from its
+# own answer), accepted only if a node process in the host's process table (taken by the Docker
+# engine, not by anything in the sandbox) has been running that long, and only if its clock is now.
+api_start_ms() {
+    local uptime ts now
+    uptime=$(jq -r '.uptime // empty' <<<"$1" 2>/dev/null)
+    [[ $uptime =~ ^[0-9.]+$ ]] || return 1
+    awk -v up="$uptime" 'NR > 1 && $7 == "node" { d = $5 - up; if (d < 0) d = -d; if (d <= 3) ok = 1 }
+        END { exit !ok }' "$ACADEMY_RUN/ps" || return 1
+    ts=$(jq -r '.timestamp | capture("^(?<s>[^.]+)(\\.(?<f>[0-9]+))?Z$")
+        | (.s + "Z" | fromdateiso8601) * 1000 + ((.f // "0") + "00" | .[0:3] | tonumber)' <<<"$1" 2>/dev/null)
+    [[ $ts =~ ^[0-9]+$ ]] || return 1
+    # A canned answer carries a stale (or invented) clock; the live API's is now.
+    now=$(date +%s%3N)
+    [ $((now - ts)) -le 5000 ] && [ $((ts - now)) -le 5000 ] || return 1
+    jq -n --argjson ts "$ts" --argjson up "$uptime" '$ts - $up * 1000 | floor'
+}
 
-lines=$(grep -c '^CACHE_TTL_CHARITIES=' "$ENV_FILE")
-value=$(sed -n 's/^CACHE_TTL_CHARITIES=//p' "$ENV_FILE" | tail -n 1 | tr -d '"'"'"' \r')
-if [ "$lines" != 1 ] || [ "$value" != "$want" ]; then
-    echo "FAIL: ~/app/.env does not set CACHE_TTL_CHARITIES to the value the change request asks for (exactly one line)."
-    echo "HINT: The ticket gives minutes; the setting is in seconds."
-    echo "DETAIL: lines=$lines value=$value want=$want"
-    exit 1
+if [ -L "$ENV_FILE" ] || [ ! -f "$ENV_FILE" ]; then
+    tamper "~/app/.env is not a regular file"
+    exit 0
 fi
-export REDISCLI_AUTH
-REDISCLI_AUTH=$(sed -n 's/^REDIS_PASSWORD=//p' "$ENV_FILE" | tail -n 1)
-rcli() { redis-cli --no-auth-warning -h 127.0.0.1 "$@"; }
-# Start from a cold list so the key read below is the one this request writes.
-rcli --scan --pattern 'charities:list:health:*' | while read -r key; do rcli DEL "$key" >/dev/null; done
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "https://$DOMAIN/api/v1/charities?category=health&limit=7")
-if [ "$code" != 200 ]; then
-    echo "FAIL: GET /api/v1/charities through Nginx answered $code."
-    exit 1
+obs env_ttl_lines "$(grep -c '^[[:space:]]*CACHE_TTL_CHARITIES[[:space:]]*=' "$ENV_FILE")"
+value=$(sed -n 's/^[[:space:]]*CACHE_TTL_CHARITIES[[:space:]]*=[[:space:]]*//p' "$ENV_FILE" | tail -n 1 | tr -d '"'"'"' \r')
+if [[ $value =~ ^[0-9]+$ ]] && [ $((value % 60)) = 0 ]; then
+    obs env_ttl_minutes $((value / 60))
+else
+    obs env_ttl_minutes not-whole-minutes
 fi
-key=$(rcli --scan --pattern 'charities:list:health:*' | head -n 1)
-ttl=$(rcli TTL "$key" 2>/dev/null)
-if [ -z "$key" ] || ! [[ $ttl =~ ^[0-9]+$ ]]; then
-    echo "FAIL: the API did not cache the charity list in Redis."
-    exit 1
-fi
-if [ "$ttl" -gt "$want" ] || [ "$ttl" -lt $((want - 30)) ]; then
-    echo "FAIL: the running API caches charity lists for $ttl s; the change request needs $want s."
-    echo "HINT: The API reads .env only when it starts."
-    exit 1
-fi
-echo "DETAIL: $key TTL $ttl (want $want)"
+changed=$(stat -c %.3Z "$ENV_FILE" | tr -d .)
+health=$(hcurl -s --max-time 5 https://impactlink.solovedhelpinghands.org.za/api/v1/health)
+started=$(api_start_ms "$health")
+obs api_status "$(jq -r '.status // "none"' <<<"$health" 2>/dev/null || echo none)"
+after=0
+[ -n "$started" ] && [ "$started" -ge "$changed" ] && after=1
+obs api_started_after_env_change "$after"
+exit 0

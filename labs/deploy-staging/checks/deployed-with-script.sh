@@ -1,34 +1,100 @@
 #!/bin/bash
-# v1.1.0 is checked out cleanly and was deployed by deploy.sh (history line + pre-deploy backup).
+# Probe: v1.1.0 runs because deploy.sh deployed it. The script's own records (~/.deploy-history,
+# deploy.log, its pre-deploy backup) must agree with what nobody can write by hand: the moment
+# PostgreSQL committed migration 002 (commit timestamps are on), the migration's DDL and its
+# schema_migrations row being one transaction, the backup's files last changed (ctime) before
+# that commit, and the running API having started after it.
 set -uo pipefail
-HOME_DIR=/home/impactlink
-git_ops() { runuser -u impactlink -- git -C "$HOME_DIR/app" "$@"; }
-rc=0
+APP=/home/impactlink/app
+SEED_APP=/opt/srv-seed/home/impactlink/app
+epoch() { TZ=Africa/Johannesburg date -d "$1" +%s 2>/dev/null; }
+WINDOW=600   # seconds a deployment may take from its backup to its history line
+# The process answering /api/v1/health through Nginx: when it started (ms since the epoch, from its
+# own answer), accepted only if a node process in the host's process table (taken by the Docker
+# engine, not by anything in the sandbox) has been running that long, and only if its clock is now.
+api_start_ms() {
+    local uptime ts now
+    uptime=$(jq -r '.uptime // empty' <<<"$1" 2>/dev/null)
+    [[ $uptime =~ ^[0-9.]+$ ]] || return 1
+    awk -v up="$uptime" 'NR > 1 && $7 == "node" { d = $5 - up; if (d < 0) d = -d; if (d <= 3) ok = 1 }
+        END { exit !ok }' "$ACADEMY_RUN/ps" || return 1
+    ts=$(jq -r '.timestamp | capture("^(?<s>[^.]+)(\\.(?<f>[0-9]+))?Z$")
+        | (.s + "Z" | fromdateiso8601) * 1000 + ((.f // "0") + "00" | .[0:3] | tonumber)' <<<"$1" 2>/dev/null)
+    [[ $ts =~ ^[0-9]+$ ]] || return 1
+    # A canned answer carries a stale (or invented) clock; the live API's is now.
+    now=$(date +%s%3N)
+    [ $((now - ts)) -le 5000 ] && [ $((ts - now)) -le 5000 ] || return 1
+    jq -n --argjson ts "$ts" --argjson up "$uptime" '$ts - $up * 1000 | floor'
+}
 
-head=$(git_ops rev-parse HEAD 2>/dev/null)
-tag=$(git_ops rev-parse 'v1.1.0^{commit}' 2>/dev/null)
-newest=$(git_ops describe --tags --exact-match HEAD 2>/dev/null || echo "${head:0:7}")
-if [ "$head" != "$tag" ]; then
-    echo "FAIL: ~/app is on $newest, not on the release tag v1.1.0."
-    rc=1
+v110=$(hgit -C "$SEED_APP" rev-parse 'v1.1.0^{commit}')
+head=$(hgit -C "$APP" rev-parse HEAD 2>/dev/null)
+obs head_is_v110 "$([ "$head" = "$v110" ] && echo 1 || echo 0)"
+# Every tracked file in the working tree is the release's own blob (hashed here, not trusting
+# the index's flags).
+clean=0
+listing=$(hgit -C "$APP" ls-tree -r HEAD 2>/dev/null | awk '$2 == "blob" { print $3 "\t" $4 }')
+if [ -n "$listing" ]; then
+    hashes=$(cut -f2 <<<"$listing" | sed 's#^#'"$APP"'/#' | hgit hash-object --no-filters --stdin-paths 2>/dev/null)
+    [ "$hashes" = "$(cut -f1 <<<"$listing")" ] && clean=1
 fi
-if [ -n "$(git_ops status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-    echo "FAIL: ~/app has uncommitted changes to tracked files; a release is deployed as tagged."
-    rc=1
+obs tree_clean "$clean"
+
+# Migration 002: its commit time, and whether the runner applied it (DDL + record, one transaction,
+# with the checksum of the release's file).
+want_sum=$(hgit -C "$SEED_APP" show v1.1.0:migrations/002_charity_section18a.sql | sha256sum | cut -d' ' -f1)
+row=$(hpsql impactlink_prod "SELECT extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::numeric(20,3),
+        (m.xmin = a.xmin), m.checksum = '$want_sum'
+   FROM public.schema_migrations m
+   LEFT JOIN pg_attribute a ON a.attrelid = 'public.charities'::regclass AND a.attname = 'section18a_approved'
+  WHERE m.version = '002'" 2>/dev/null)
+IFS='|' read -r t_mig same_txn sum_ok <<<"$row"
+runner=0
+[ -n "$t_mig" ] && [ "$same_txn" = t ] && [ "$sum_ok" = t ] && runner=1
+obs migration_by_runner "$runner"
+t_mig_ms=""
+[ -n "$t_mig" ] && t_mig_ms=${t_mig/./}   # numeric(20,3): seconds.milliseconds
+t_mig=${t_mig%.*}
+
+# The pre-deploy backup: intact, taken before the migration committed (ctime cannot be set back),
+# and holding the schema from before v1.1.0.
+backup_ok=0
+if [ "$runner" = 1 ]; then
+    for dir in /var/backups/impactlink/*-database-pre-deploy-v1.1.0; do
+        [ -f "$dir/SHA256SUMS" ] && [ -f "$dir/impactlink_prod.dump" ] || continue
+        grep -q ' impactlink_prod.dump$' "$dir/SHA256SUMS" || continue
+        (cd "$dir" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1) || continue
+        done_at=$(stat -c %Z "$dir/SHA256SUMS" "$dir/impactlink_prod.dump" | sort -n | tail -n 1)
+        [ "$done_at" -le "$t_mig" ] && [ $((t_mig - done_at)) -le $WINDOW ] || continue
+        schema=$(pg_restore -s -f - "$dir/impactlink_prod.dump" 2>/dev/null)
+        grep -q 'CREATE TABLE public.charities' <<<"$schema" || continue
+        grep -q section18a <<<"$schema" && continue
+        backup_ok=1
+    done
 fi
-if ! grep -Eq '^[^ ]+ deploy v1\.1\.0 ok ' "$HOME_DIR/.deploy-history" 2>/dev/null; then
-    echo "FAIL: ~/.deploy-history has no successful 'deploy v1.1.0' entry."
-    echo "HINT: Deploy with ~/scripts/deploy.sh v1.1.0: it records every deployment it makes."
-    rc=1
-fi
-backup=$(find /var/backups/impactlink -mindepth 1 -maxdepth 1 -type d -name '*-database-pre-deploy-v1.1.0' 2>/dev/null | sort | tail -n 1)
-if [ -z "$backup" ]; then
-    echo "FAIL: no pre-deploy database backup for v1.1.0 in /var/backups/impactlink."
-    echo "HINT: Do not use --skip-backup on a release that carries a migration."
-    rc=1
-elif ! (cd "$backup" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1); then
-    echo "FAIL: the pre-deploy backup $backup does not match its SHA256SUMS."
-    rc=1
-fi
-echo "DETAIL: HEAD $newest; backup ${backup:-none}"
-exit $rc
+obs backup_before_migration "$backup_ok"
+
+# The script's own record of the deployment, at the time the migration says it happened.
+history_ok=0
+while read -r when action tag result commit; do
+    [ "$action $tag $result" = "deploy v1.1.0 ok" ] && [ "$commit" = "${v110:0:7}" ] || continue
+    t=$(epoch "$when") || continue
+    [ -n "$t_mig" ] && [ "$t" -ge $((t_mig - 1)) ] && [ "$t" -le $((t_mig + WINDOW)) ] && history_ok=1
+done < <(cat /home/impactlink/.deploy-history 2>/dev/null)
+obs history_agrees "$history_ok"
+
+log_ok=0
+while read -r stamp; do
+    t=$(epoch "$stamp") || continue
+    [ -n "$t_mig" ] && [ "$t" -ge $((t_mig - 1)) ] && [ "$t" -le $((t_mig + WINDOW)) ] && log_ok=1
+done < <(sed -n 's/^\[\([0-9-]* [0-9:]*\)\] === DEPLOY OK: v1\.1\.0 is live ===$/\1/p' /var/log/impactlink/deploy.log 2>/dev/null)
+obs deploy_log_agrees "$log_ok"
+
+# The API answering through Nginx started after the migration committed (milliseconds).
+health=$(hcurl -s --max-time 5 https://impactlink.solovedhelpinghands.org.za/api/v1/health)
+started=$(api_start_ms "$health")
+after=0
+[ -n "$started" ] && [ -n "$t_mig_ms" ] && [ "$started" -ge "$t_mig_ms" ] && after=1
+obs api_started_after_migration "$after"
+obs api_version "$(jq -r '.version // "none"' <<<"$health" 2>/dev/null || echo none)"
+exit 0

@@ -1,33 +1,18 @@
 #!/bin/bash
-# Migration 002 was applied by the migration runner (recorded with the release's checksum) and
-# its backfill ran: not an ALTER TABLE typed by hand.
+# Probe: migration 002 was applied by the runner (its DDL and its schema_migrations row committed
+# in one transaction, recorded with the checksum of v1.1.0's file) and its backfill is in place.
 set -uo pipefail
-psql_q() { runuser -u postgres -- psql -X -At -v ON_ERROR_STOP=1 -d impactlink_prod -c "$1" 2>&1; }
-
-file_sum=$(runuser -u impactlink -- git -C /home/impactlink/app show v1.1.0:migrations/002_charity_section18a.sql | sha256sum | cut -d' ' -f1)
-row=$(psql_q "SELECT checksum FROM schema_migrations WHERE version = '002'")
-if [ -z "$row" ]; then
-    echo "FAIL: schema_migrations has no row for migration 002: it has not been applied."
-    echo "HINT: The deploy script runs node bin/migrate.js; check its output in /var/log/impactlink/deploy.log."
-    exit 1
-fi
-if [ "$row" != "$file_sum" ]; then
-    echo "FAIL: migration 002 is recorded with a checksum that is not the one of v1.1.0's file."
-    echo "DETAIL: recorded $row, release file $file_sum"
-    exit 1
-fi
-columns=$(psql_q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'charities'
-                  AND column_name IN ('section18a_approved', 'section18a_approved_at')")
-if [ "$columns" != 2 ]; then
-    echo "FAIL: charities lacks the Section 18A columns that migration 002 adds."
-    exit 1
-fi
-backfill=$(psql_q "SELECT (SELECT count(*) FROM charities WHERE section18a_approved)
-                  || ' ' || (SELECT count(*) FROM charities WHERE verification_status = 'verified'
-                             AND abs(hashtext(registration_number)) % 3 <> 0)")
-read -r got want <<<"$backfill"
-if [ "$got" != "$want" ] || [ "$got" = 0 ]; then
-    echo "FAIL: $got charities are marked Section 18A approved; the migration's backfill gives $want."
-    exit 1
-fi
-echo "DETAIL: 002 applied with checksum ${row:0:12}, $got charities approved"
+want_sum=$(hgit -C /opt/srv-seed/home/impactlink/app \
+    show v1.1.0:migrations/002_charity_section18a.sql | sha256sum | cut -d' ' -f1)
+row=$(hpsql impactlink_prod "SELECT (m.xmin = a.xmin), m.checksum = '$want_sum'
+   FROM public.schema_migrations m
+   LEFT JOIN pg_attribute a ON a.attrelid = 'public.charities'::regclass AND a.attname = 'section18a_approved'
+  WHERE m.version = '002'" 2>/dev/null)
+obs migration_by_runner "$([ "$row" = 't|t' ] && echo 1 || echo 0)"
+counts=$(hpsql impactlink_prod "SELECT count(*) FILTER (WHERE section18a_approved),
+        count(*) FILTER (WHERE section18a_approved IS DISTINCT FROM coalesce(verification_status = 'verified'
+                                    AND abs(hashtext(registration_number)) % 3 <> 0, false))
+   FROM public.charities" 2>/dev/null)
+IFS='|' read -r approved wrong <<<"$counts"
+obs backfill_matches "$([ -n "$approved" ] && [ "$approved" -gt 0 ] && [ "$wrong" = 0 ] && echo 1 || echo 0)"
+exit 0

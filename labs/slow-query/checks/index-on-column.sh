@@ -1,23 +1,44 @@
 #!/bin/bash
-# Pass when a valid index on donations has the slow query's filter column as its first key.
-sql() { runuser -u postgres -- psql -X -At -F ' ' -v ON_ERROR_STOP=1 -d impactlink_prod -c "$1"; }
-indexes=$(sql "SELECT c.relname, coalesce(a.attname, '(expression)'), i.indisvalid
-    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-    WHERE i.indrelid = 'donations'::regclass AND NOT i.indisprimary ORDER BY 1") || exit 2
-echo "DETAIL: indexes on donations (name, first column, valid): ${indexes:-none}"
-good=$(awk -v col="$LAB_COLUMN" '$2 == col && $3 == "t" {print $1}' <<<"$indexes")
-if [ -n "$good" ]; then
-  exit 0
-fi
-invalid=$(awk -v col="$LAB_COLUMN" '$2 == col && $3 != "t" {print $1}' <<<"$indexes")
-if [ -n "$invalid" ]; then
-  echo "FAIL: Index $invalid leads with the right column but is INVALID (a failed CREATE INDEX CONCURRENTLY): drop it and build it again."
-elif [ -n "$indexes" ]; then
-  firsts=$(awk '{print $2}' <<<"$indexes" | sort -u | paste -sd, -)
-  echo "FAIL: donations has indexes leading with $firsts, but the slow query does not filter on that."
-  echo "HINT: An index helps a WHERE clause only when it starts with the column compared there."
-else
-  echo "FAIL: donations still has no index besides its primary key."
-fi
-exit 1
+# Probe: which columns lead a valid index on donations, and which of those indexes were built with
+# CREATE INDEX CONCURRENTLY. The catalogs say so: a concurrent build creates the index (its
+# pg_attribute rows) in one transaction and marks it ready and valid in later ones, so its pg_index
+# row is newer than its pg_attribute rows; a plain CREATE INDEX writes both in one transaction.
+# pg_stat_statements (or PostgreSQL's DDL log) must also hold the CONCURRENTLY statement. The platform compares the columns
+# with the session's slow statement.
+set -uo pipefail
+sql() { PGOPTIONS='-c pg_stat_statements.track=none' hpsql impactlink_prod "$1"; }
+PGSS="public.pg_stat_statements(true) WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'impactlink_prod')"
+
+genuine=$(sql "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.proname = 'pg_stat_statements'
+      AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+      AND p.probin = '\$libdir/pg_stat_statements'" 2>/dev/null)
+[ "$genuine" = 1 ] || tamper "pg_stat_statements is not the extension's own function"
+catalog_writes=$(sql "SELECT count(*) FROM $PGSS AND query ~* '(update|insert|delete)' AND query ~* 'pg_(index|attribute|class)\\M'" 2>/dev/null)
+[ "${catalog_writes:-0}" = 0 ] || tamper "a statement wrote to the index catalogs directly"
+
+rows=$(sql "SELECT a.attname,
+        (i.xmin <> ia.xmin AND age(i.xmin) < age(ia.xmin) AND NOT i.indisclustered)
+   FROM pg_index i
+   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+   JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = 1
+  WHERE i.indrelid = 'public.donations'::regclass AND NOT i.indisprimary
+    AND i.indisvalid AND i.indisready AND i.indislive" 2>/dev/null)
+statements=$(sql "SELECT regexp_replace(query, '\\s+', ' ', 'g') FROM $PGSS
+    AND query ~* '^\\s*create\\s+(unique\\s+)?index\\s+concurrently\\s' AND query ~* '\\son\\s+(only\\s+)?(public\\.)?\"?donations\"?\\s*(using\\s+\\w+\\s*)?\\('" 2>/dev/null)
+# The same statements as PostgreSQL logged them (setup logs DDL), in case the statistics were reset.
+logged=$(grep -hiE 'LOG:  statement: *create +(unique +)?index +concurrently ' /var/log/postgresql/postgresql-15-main.log* 2>/dev/null |
+    grep -iE ' on +(only +)?(public\.)?"?donations"? *(using +[a-z]+ *)?\(' | sed 's/^.*statement: *//')
+statements=$(printf '%s\n%s\n' "$statements" "$logged")
+leads="" cic=""
+while IFS='|' read -r column signed; do
+    [ -n "$column" ] || continue
+    leads="$leads $column"
+    # A CONCURRENTLY statement on donations whose column list starts with this column.
+    if [ "$signed" = t ] && grep -Eqi "\\(\\s*\"?$column\"?\\b" <<<"$statements"; then
+        cic="$cic $column"
+    fi
+done <<<"$rows"
+obs lead_columns "${leads# }"
+obs concurrent_lead_columns "${cic# }"
+exit 0
