@@ -9,12 +9,16 @@ import click
 
 from app.config import Settings
 from app.content.catalog import load_catalog
-from app.content.errors import ContentError
+from app.content.errors import ContentError, Problems
 
 # Other features add per-day counts to `content stats`: a function taking the catalog and a
 # day id and returning {name: number}, and optionally programme-wide totals.
 DAY_COUNTERS: list[str] = ["app.content.quizzes:day_counts"]
 TOTAL_COUNTERS: list[str] = ["app.content.quizzes:assessment_counts"]
+# Checks only `content check` runs, after loading: quality thresholds (such as the quizzes'
+# cue linter) that must hold before content ships but never stop a running platform from
+# loading it. Each takes (catalog, settings, problems) and records problems with file and line.
+LINTERS: list[str] = ["app.content.quiz_lint:lint_quizzes"]
 
 
 def _settings() -> Settings:
@@ -25,6 +29,14 @@ def _settings() -> Settings:
     )
 
 
+def _call(dotted: str, *args: object) -> dict[str, int]:
+    import importlib
+
+    module_name, _, function = dotted.partition(":")
+    result: dict[str, int] = getattr(importlib.import_module(module_name), function)(*args)
+    return result
+
+
 @click.group("content")
 def content() -> None:
     """Validate and measure the curriculum and labs."""
@@ -33,8 +45,13 @@ def content() -> None:
 @content.command("check")
 def check() -> None:
     """Validate every content file; exit 1 with file:line errors on any problem."""
+    settings = _settings()
     try:
-        catalog = load_catalog(_settings())
+        catalog = load_catalog(settings)
+        problems = Problems(settings.content_dir.parent)
+        for dotted in LINTERS:
+            _call(dotted, catalog, settings, problems)
+        problems.raise_if_any()
     except ContentError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -44,14 +61,6 @@ def check() -> None:
         f"content OK (version {catalog.version}): {len(catalog.days)} days, "
         f"{len(catalog.lessons)} lessons"
     )
-
-
-def _call(dotted: str, *args: object) -> dict[str, int]:
-    import importlib
-
-    module_name, _, function = dotted.partition(":")
-    result: dict[str, int] = getattr(importlib.import_module(module_name), function)(*args)
-    return result
 
 
 @content.command("stats")

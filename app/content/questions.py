@@ -47,11 +47,14 @@ class Question:
     answer: Any = None
     patterns: tuple[str, ...] = ()
     tolerance: float = 0.0
+    # A hint at the concept behind the question that never states the key: shown after a
+    # failed attempt, when the explanation (which gives the answer away) is not shown yet.
+    concept: str = ""
 
     @property
     def definition(self) -> dict[str, Any]:
         """Return the question as plain data, as stored with every version."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "type": self.type,
             "prompt": self.prompt,
@@ -62,6 +65,10 @@ class Question:
             "patterns": list(self.patterns),
             "tolerance": self.tolerance,
         }
+        # Only when written, so that questions without one keep the versions they always had.
+        if self.concept:
+            data["concept"] = self.concept
+        return data
 
     @property
     def version(self) -> str:
@@ -86,6 +93,11 @@ class Question:
     def explanation_html(self) -> Markup:
         """Return the explanation rendered from Markdown."""
         return block_markdown(self.explanation)
+
+    @property
+    def concept_html(self) -> Markup:
+        """Return the concept hint rendered from Markdown."""
+        return block_markdown(self.concept)
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,7 @@ def question_from_definition(definition: dict[str, Any]) -> Question:
         answer=tuple(answer) if isinstance(answer, list) else answer,
         patterns=tuple(definition["patterns"]),
         tolerance=float(definition["tolerance"]),
+        concept=definition.get("concept", ""),
     )
 
 

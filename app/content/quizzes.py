@@ -52,7 +52,7 @@ QUIZ_KEYS = (
     "draw",
     "questions",
 )
-QUESTION_KEYS = ("id", "type", "prompt", "options", "answer", "explanation", "tags")
+QUESTION_KEYS = ("id", "type", "prompt", "options", "answer", "explanation", "concept", "tags")
 # Keys that only some types take; anything else on a question is a typo or a misunderstanding.
 TYPE_KEYS = {"text": ("patterns",), "numeric": ("tolerance",)}
 MIN_OPTIONS = {"single": 2, "multiple": 2, "ordering": 3}
@@ -228,6 +228,7 @@ def _load_question(item: Any, line: int, path: Path, problems: Problems) -> Ques
         answer=answer,
         patterns=patterns,
         tolerance=tolerance,
+        concept=fields.text("concept").strip(),
     )
 
 

@@ -14,12 +14,13 @@ from app.clock import utcnow
 from app.content import Catalog
 from app.content.programme import Day
 from app.coordination.models import Cohort
-from app.coordination.pacing import Pacing, PacingPolicy, assess, expected_day
+from app.coordination.pacing import Pacing, PacingPolicy, assess, expected_day, with_lockouts
 from app.coordination.progress import (
     LabState,
     day_progress,
     day_quiz_ids,
     load_cohort_progress,
+    lockouts,
 )
 from app.coordination.services import members_of
 
@@ -155,7 +156,10 @@ def build_matrix(
                 ready=checklist.ready,
                 certificate=checklist.current.code if checklist.current else "",
                 certified=checklist.current is not None and bool(checklist.blocked),
-                pacing=assess(cohort.start_date, now, current, len(cells), last, stuck, policy),
+                pacing=with_lockouts(
+                    assess(cohort.start_date, now, current, len(cells), last, stuck, policy),
+                    lockouts(data, trainee.id, catalog),
+                ),
                 last_activity=last,
             )
         )

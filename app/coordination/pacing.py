@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 
@@ -19,7 +19,7 @@ class PacingPolicy:
 class Flag:
     """Something a coordinator should look at."""
 
-    kind: str  # behind | idle | stuck
+    kind: str  # behind | idle | stuck | locked
     text: str
     severity: str  # warn | bad
 
@@ -105,3 +105,14 @@ def assess(
                 Flag("stuck", f"stuck on {what}: {runs} failed checks over {duration}", "bad")
             )
     return Pacing(expected, current_day, total_days, tuple(flags))
+
+
+def with_lockouts(pacing: Pacing, locked: list[tuple[str, int, int]]) -> Pacing:
+    """Flag each quiz the trainee is locked out of: (title, attempts used, attempts allowed)."""
+    if not locked:
+        return pacing
+    flags = tuple(
+        Flag("locked", f"locked out of {title}: {used} of {allowed} attempts used", "bad")
+        for title, used, allowed in locked
+    )
+    return replace(pacing, flags=pacing.flags + flags)

@@ -57,6 +57,8 @@ class CohortProgress:
     # Lessons completed per trainee and day (of the lessons the programme has now).
     lessons_done: dict[int, dict[str, int]] = field(default_factory=dict)
     quizzes_passed: dict[int, set[str]] = field(default_factory=dict)
+    # Per trainee and quiz: (attempts started, attempts submitted, passed, extra attempts).
+    quiz_attempts: dict[int, dict[str, tuple[int, int, bool, int]]] = field(default_factory=dict)
     assessment_passed: dict[int, bool] = field(default_factory=dict)
     labs: dict[int, dict[str, LabState]] = field(default_factory=dict)
     stuck: dict[int, list[StuckSession]] = field(default_factory=dict)
@@ -156,26 +158,37 @@ def _lessons(data: CohortProgress, members: Select[int], catalog: Catalog) -> No
 
 
 def _quizzes(data: CohortProgress, members: Select[int]) -> None:
-    from app.quizzes.models import QuizAttempt
+    from app.quizzes.lockout import attempt_totals_query
 
-    passed = func.max(case((QuizAttempt.passed.is_(True), 1), else_=0))
-    rows = db.session.execute(
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.quiz_id,
-            QuizAttempt.kind,
-            passed,
-            func.max(func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)),
-        )
-        .where(QuizAttempt.user_id.in_(members))
-        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id, QuizAttempt.kind)
-    )
-    for user_id, quiz_id, kind, was_passed, last in rows:
+    rows = db.session.execute(attempt_totals_query(members))
+    for user_id, quiz_id, kind, used, submitted, was_passed, extra, last in rows:
         if was_passed:
             data.quizzes_passed.setdefault(user_id, set()).add(quiz_id)
             if kind == "assessment":
                 data.assessment_passed[user_id] = True
+        data.quiz_attempts.setdefault(user_id, {})[quiz_id] = (
+            used,
+            submitted,
+            bool(was_passed),
+            extra or 0,
+        )
         data.note_activity(user_id, last)
+
+
+def lockouts(data: CohortProgress, user_id: int, catalog: Catalog) -> list[tuple[str, int, int]]:
+    """Return (title, attempts used, attempts allowed) of each quiz the trainee is locked out of."""
+    if not data.quizzes_installed:
+        return []
+    from app.content.quizzes import quiz_section
+    from app.quizzes.lockout import locked_out
+
+    section = quiz_section(catalog)
+    found = []
+    for quiz_id, (used, submitted, passed, extra) in data.quiz_attempts.get(user_id, {}).items():
+        quiz = section.quizzes.get(quiz_id)
+        if quiz is not None and locked_out(quiz.max_attempts, extra, used, submitted, passed):
+            found.append((quiz.title, used, quiz.max_attempts + extra))
+    return found
 
 
 def _labs(

@@ -26,6 +26,7 @@ from app.coordination.matrix import build_matrix, matrix_csv
 from app.coordination.models import Cohort, CohortMember
 from app.coordination.onboarding import RosterError, import_roster
 from app.coordination.pacing import expected_day
+from app.coordination.progress import installed
 from app.extensions import db
 from app.notifications import notify
 
@@ -111,6 +112,7 @@ def trainee(user_id: int) -> str:
     catalog = get_catalog()
     return render_template(
         "coordination/trainee.html",
+        **_quiz_lockouts(person.id),
         record=record_of(person, catalog),
         rules=rules_of(catalog),
         catalog=catalog,
@@ -119,6 +121,17 @@ def trainee(user_id: int) -> str:
         decision_form=DecisionForm(),
         signoff_form=SignoffForm(),
     )
+
+
+def _quiz_lockouts(user_id: int) -> dict[str, object]:
+    """Return the quizzes the trainee is locked out of and the form that grants one more."""
+    if not installed("quizzes"):
+        return {"lockouts": [], "grant_form": None}
+    from app.quizzes.forms import ExtraAttemptForm
+    from app.quizzes.lockout import lockouts_for
+
+    form = ExtraAttemptForm(back="trainee")
+    return {"lockouts": lockouts_for(user_id, get_catalog()), "grant_form": form}
 
 
 @bp.route("/approvals")

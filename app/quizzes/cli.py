@@ -1,9 +1,10 @@
-"""`academy quizzes regrade|close-expired|grant-attempt|bench`."""
+"""`academy quizzes regrade|close-expired|grant-attempt|bench` and `academy bench guessing`."""
 
 from __future__ import annotations
 
 import random
 import statistics as stats
+import sys
 import time
 
 import click
@@ -11,11 +12,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.auth.models import Role, User
+from app.cli import bench as bench_group
 from app.content import get_catalog
 from app.content.questions import Quiz, quiz_section
 from app.extensions import db
 from app.quizzes import services
-from app.quizzes.regrade import apply_regrade, plan_regrade
+from app.quizzes.guessing import SEED, TRIALS
+from app.quizzes.models import QuizAttempt
+from app.quizzes.regrade import RegradePlan, apply_regrade, plan_regrade
 from app.quizzes.statistics import quiz_statistics
 
 
@@ -32,28 +36,57 @@ def _quiz(quiz_id: str) -> Quiz:
 
 
 @quizzes.command("regrade")
-@click.argument("quiz_id")
+@click.argument("quiz_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Regrade every quiz of the content.")
 @click.option("--reason", required=True, help="Why: recorded in the regrade history.")
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 @with_appcontext
-def regrade(quiz_id: str, reason: str, dry_run: bool) -> None:
-    """Regrade every submitted attempt of QUIZ_ID against its questions as written now."""
-    quiz = _quiz(quiz_id)
-    plan = plan_regrade(quiz, None)
+def regrade(quiz_id: str | None, every: bool, reason: str, dry_run: bool) -> None:
+    """Regrade every submitted attempt of QUIZ_ID (or of every quiz, --all) as written now."""
+    if every == (quiz_id is not None):
+        raise click.UsageError("name one QUIZ_ID or pass --all")
+    section = quiz_section(get_catalog())
+    chosen = list(section.quizzes.values()) if every else [_quiz(str(quiz_id))]
+    if every:
+        for gone in _attempted_quiz_ids() - set(section.quizzes):
+            click.echo(f"{gone}: no longer in the content; its attempts keep their grades")
+    plans = [plan_regrade(quiz, None) for quiz in chosen]
+    for plan in plans:
+        _report(plan, prefix=f"{plan.quiz.id}: " if every else "")
+    changing = sum(len(plan.score_changes) for plan in plans)
+    checked = sum(plan.checked for plan in plans)
+    if dry_run:
+        click.echo(f"dry run: {changing} of {checked} attempt(s) would change")
+        return
+    # With --all, quizzes nobody has submitted get no history entry.
+    done = [
+        apply_regrade(plan, get_catalog(), None, reason)
+        for plan in plans
+        if plan.checked or not every
+    ]
+    db.session.commit()
+    click.echo(
+        f"regraded {sum(d.attempts_checked for d in done)} attempt(s) of {len(done)} quiz(zes), "
+        f"{sum(d.attempts_changed for d in done)} changed"
+    )
+
+
+def _attempted_quiz_ids() -> set[str]:
+    return set(db.session.scalars(select(QuizAttempt.quiz_id).distinct()))
+
+
+def _report(plan: RegradePlan, prefix: str) -> None:
     for question_id, why in sorted(plan.skipped.items()):
-        click.echo(f"kept old points for {question_id}: {why}")
+        click.echo(
+            f"{prefix}kept old points for {question_id} in {plan.kept[question_id]} "
+            f"attempt(s): {why}"
+        )
     for change in plan.score_changes:
         click.echo(
-            f"attempt {change.attempt.id} ({change.attempt.user.email}): "
+            f"{prefix}attempt {change.attempt.id} ({change.attempt.user.email}): "
             f"{change.old_score:g}% -> {change.new_score:g}%"
             + (" (pass changes)" if change.old_passed != change.new_passed else "")
         )
-    if dry_run:
-        click.echo(f"dry run: {len(plan.score_changes)} of {plan.checked} attempt(s) would change")
-        return
-    done = apply_regrade(plan, get_catalog(), None, reason)
-    db.session.commit()
-    click.echo(f"regraded {done.attempts_checked} attempt(s), {done.attempts_changed} changed")
 
 
 @quizzes.command("close-expired")
@@ -145,5 +178,36 @@ def _random_answer(item: services.PaperItem, rng: random.Random) -> list[str]:
         return [str(question.answer if rng.random() < 0.6 else question.answer + 1)]
     return [question.answer[0] if rng.random() < 0.6 else "no idea"]
 
+
+@click.command("guessing")
+@click.option("--quiz", "quiz_ids", multiple=True, help="Only this quiz (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object keyed by quiz id.")
+@click.option("--check", is_flag=True, help="Exit 1 when a quiz misses a target.")
+@click.option("--trials", default=TRIALS, show_default=True, type=click.IntRange(50, 200_000))
+@click.option("--seed", default=SEED, show_default=True, type=int)
+@click.option(
+    "--legacy",
+    is_flag=True,
+    help="Simulate the engine before retakes stopped leaking (plain draw, keys in reviews).",
+)
+@click.option("--sweep", is_flag=True, help="Also show the knowers' pass rates per pass mark.")
+def bench_guessing(
+    quiz_ids: tuple[str, ...],
+    as_json: bool,
+    check: bool,
+    trials: int,
+    seed: int,
+    legacy: bool,
+    sweep: bool,
+) -> None:
+    """Estimate how often guessing and partial knowledge pass each quiz (Monte Carlo)."""
+    from app.quizzes.guessing_report import run_bench
+
+    code = run_bench(quiz_ids, as_json, check, trials, seed, legacy, sweep, click.echo)
+    if code:
+        sys.exit(code)
+
+
+bench_group.add_command(bench_guessing)
 
 commands = [quizzes]

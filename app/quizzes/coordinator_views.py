@@ -83,4 +83,6 @@ def extra_attempt(quiz_id: str, user_id: int) -> Response:
         abort(400)
     services.grant_extra_attempt(user_id, quiz.id, current_user.id, form.reason.data or "")
     flash(f"{trainee.full_name} may take {quiz.title} once more.", "info")
+    if form.back.data == "trainee":
+        return redirect(url_for("coordination.trainee", user_id=user_id) + "#quiz-lockouts")
     return redirect(url_for("quizzes.statistics", quiz=quiz.id))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 ANSWER_PREFIX = "q-"
+BACK_PAGES = ("statistics", "trainee")
 
 
 class StartForm(FlaskForm):
@@ -30,6 +31,8 @@ class ExtraAttemptForm(FlaskForm):
     """Grant a trainee one more attempt."""
 
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    # Which page to return to: a name, never a URL, so the form cannot redirect elsewhere.
+    back = HiddenField(validators=[Optional(), AnyOf(BACK_PAGES)])
 
 
 def answers_from(formdata: MultiDict[str, str]) -> dict[str, list[str]]:

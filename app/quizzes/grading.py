@@ -148,6 +148,12 @@ def score_percent(points: Iterable[float], questions: int) -> float:
     return round(100 * sum(points) / questions, 1) if questions else 0.0
 
 
+def reaches(total: float, questions: int, pass_mark: float) -> bool:
+    """Tell whether total points on a paper of `questions` reach the pass mark (unrounded)."""
+    exact = 100 * total / questions if questions else 0.0
+    return exact >= pass_mark - FLOAT_SLACK
+
+
 def answer_label(question: Question, answer: Any) -> str:
     """Describe an answer in words, for the review and the statistics."""
     if answer is None:

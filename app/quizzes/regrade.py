@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,11 @@ from app.extensions import db
 from app.quizzes import grading
 from app.quizzes.models import AttemptRegrade, QuizAttempt, QuizRegrade
 from app.quizzes.services import apply_results, record_versions, versions_of
+
+# How similar (difflib ratio of the case- and space-folded texts) an edited option or prompt
+# must stay for old answers to be regraded against it; below, the question was rewritten.
+OPTION_SIMILARITY = 0.8
+PROMPT_SIMILARITY = 0.6
 
 
 @dataclass
@@ -41,8 +47,15 @@ class RegradePlan:
     quiz: Quiz
     checked: int = 0
     changes: list[AttemptChange] = field(default_factory=list)
-    # Questions whose current version cannot fairly grade old answers, with the reason.
+    # Questions whose current version cannot fairly grade old answers, with the reason, and
+    # how many attempts keep their old points for each.
     skipped: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+
+    def keep(self, question_id: str, reason: str) -> None:
+        """Record that an attempt keeps its old points for a question, and why."""
+        self.skipped.setdefault(question_id, reason)
+        self.kept[question_id] = self.kept.get(question_id, 0) + 1
 
     @property
     def score_changes(self) -> list[AttemptChange]:
@@ -54,8 +67,9 @@ def plan_regrade(quiz: Quiz, trainee_ids: set[int] | None) -> RegradePlan:
     """Work out what regrading the quiz's submitted attempts would change.
 
     Each answer is graded again with the current definition of its question when that
-    definition differs from the one it was graded with. A question whose type or options
-    changed keeps its old points: the trainee never saw the new options.
+    definition differs from the one it was graded with. A question whose type or option ids
+    changed, or whose options or prompt were rewritten rather than corrected, keeps its old
+    points: the trainee never saw the new question (see `_incompatible`).
     """
     query = select(QuizAttempt).where(
         QuizAttempt.quiz_id == quiz.id, QuizAttempt.submitted_at.is_not(None)
@@ -68,14 +82,14 @@ def plan_regrade(quiz: Quiz, trainee_ids: set[int] | None) -> RegradePlan:
     plan = RegradePlan(quiz, checked=len(attempts))
     versions = versions_of(attempts)
     for attempt in attempts:
-        change = _regrade_attempt(attempt, quiz, versions, plan.skipped)
+        change = _regrade_attempt(attempt, quiz, versions, plan)
         if change is not None:
             plan.changes.append(change)
     return plan
 
 
 def _regrade_attempt(
-    attempt: QuizAttempt, quiz: Quiz, versions: dict[str, Question], skipped: dict[str, str]
+    attempt: QuizAttempt, quiz: Quiz, versions: dict[str, Question], plan: RegradePlan
 ) -> AttemptChange | None:
     results = dict(attempt.results or {})
     moved = []
@@ -84,13 +98,13 @@ def _regrade_attempt(
         old = results.get(question_id) or {"points": 0.0, "version": entry["version"]}
         current = quiz.question(question_id)
         if current is None:
-            skipped.setdefault(question_id, "no longer in the quiz")
+            plan.keep(question_id, "no longer in the quiz")
             continue
         if current.version == old["version"]:
             continue
         reason = _incompatible(versions[entry["version"]], current, entry["options"])
         if reason:
-            skipped.setdefault(question_id, reason)
+            plan.keep(question_id, reason)
             continue
         points = grading.grade(current, (attempt.answers or {}).get(question_id))
         results[question_id] = {"points": points, "version": current.version}
@@ -102,24 +116,54 @@ def _regrade_attempt(
         return None
     count = len(attempt.paper["questions"])
     total = sum(r["points"] for r in results.values())
-    exact = 100 * total / count if count else 0.0
     return AttemptChange(
         attempt=attempt,
         results=results,
         old_score=attempt.score or 0.0,
         new_score=grading.score_percent([total], count),
         old_passed=bool(attempt.passed),
-        new_passed=exact >= attempt.pass_mark - grading.FLOAT_SLACK,
+        new_passed=grading.reaches(total, count, attempt.pass_mark),
         questions=moved,
     )
 
 
 def _incompatible(seen: Question, current: Question, shown: list[str]) -> str | None:
+    """Say why old answers cannot be graded against the current version, if they cannot.
+
+    Answers name option ids, so the ids shown must still exist and mean what they meant: an
+    option whose text was rewritten, or a prompt asking something else, would turn the old
+    answer into an answer to a question nobody saw.
+    """
     if seen.type != current.type:
         return f"its type changed from {seen.type} to {current.type}"
-    if set(current.option_ids) != set(shown):
-        return "its options changed, so old answers cannot be graded fairly"
+    gone = [o for o in shown if current.option(o) is None]
+    added = [o for o in current.option_ids if o not in shown]
+    if gone or added:
+        detail = "; ".join(
+            part
+            for part in (
+                f"removed {', '.join(gone)}" if gone else "",
+                f"added {', '.join(added)}" if added else "",
+            )
+            if part
+        )
+        return f"its options changed ({detail}), so old answers cannot be graded fairly"
+    for option_id in shown:
+        before, after = seen.option(option_id), current.option(option_id)
+        if before and after and not _similar(before.text, after.text, OPTION_SIMILARITY):
+            return (
+                f"option {option_id} was rewritten ({before.text.strip()!r} became "
+                f"{after.text.strip()!r}), so an old answer would mean something else"
+            )
+    if not _similar(seen.prompt, current.prompt, PROMPT_SIMILARITY):
+        return "its prompt was rewritten, so old answers answered another question"
     return None
+
+
+def _similar(old: str, new: str, threshold: float) -> bool:
+    """Tell whether an edit kept a text's meaning (a typo fix, not a rewrite)."""
+    a, b = (" ".join(t.split()).casefold() for t in (old, new))
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= threshold
 
 
 def apply_regrade(

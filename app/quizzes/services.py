@@ -141,7 +141,8 @@ def start_attempt(
     if current.refusal:
         raise AttemptRefused(current.refusal)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    entries = draw_paper(quiz, seed)
+    # Earlier papers, oldest first: a retake prefers questions the trainee has not seen.
+    entries = draw_paper(quiz, seed, [a.question_ids for a in reversed(current.attempts)])
     record_versions(quiz.id, [entry.question for entry in entries])
     attempt = QuizAttempt(
         user_id=user_id,
@@ -303,10 +304,9 @@ def apply_results(attempt: QuizAttempt, results: dict[str, Any], catalog: Catalo
     """Set the attempt's per-question results, score and pass from points."""
     total = sum(r["points"] for r in results.values())
     count = len(attempt.paper["questions"])
-    exact = 100 * total / count if count else 0.0
     attempt.results = results
     attempt.score = grading.score_percent([total], count)
-    attempt.passed = exact >= attempt.pass_mark - grading.FLOAT_SLACK
+    attempt.passed = grading.reaches(total, count, attempt.pass_mark)
     attempt.graded_version = catalog.version
     attempt.graded_at = utcnow()
 

@@ -16,8 +16,24 @@ from app.extensions import db
 from app.quizzes import grading, services
 from app.quizzes.forms import PaperForm, StartForm, answers_from
 from app.quizzes.models import QuizAttempt
+from app.quizzes.review import ANSWERS, is_finished, review_level
 
 bp = Blueprint("quizzes", __name__)
+
+
+def _review_mode(attempt: QuizAttempt, quiz: Quiz | None, own: bool) -> str:
+    """Decide what the review shows: full answers only once the trainee is done with the quiz."""
+    mode = attempt.paper.get("review", ANSWERS)
+    if not own:
+        return review_level(mode, finished=True, overseer=True)
+    if mode != ANSWERS or attempt.passed or quiz is None:
+        # Nothing to withhold, or passed, or the quiz is gone and no attempt can follow.
+        return review_level(mode, finished=True)
+    standing = services.standing(attempt.user_id, quiz)
+    finished = is_finished(
+        standing.passed, standing.attempts_left, standing.open_attempt is not None
+    )
+    return review_level(mode, finished=finished)
 
 
 def quiz_url(quiz_id: str, day_id: str | None) -> str:
@@ -168,7 +184,7 @@ def review(attempt_id: int) -> str | Response:
         quiz=quiz,
         title=quiz.title if quiz else found.quiz_id,
         items=services.paper_of(found) if not found.is_open else [],
-        mode=found.paper.get("review", "answers") if own else "answers",
+        mode=_review_mode(found, quiz, own),
         own=own,
         back=quiz_url(found.quiz_id, found.day_id),
         answer_html=grading.answer_html,

@@ -47,7 +47,10 @@ def test_a_trainee_takes_the_day_one_quiz_and_sees_the_review(live_server, page)
     assert page.locator("h1").inner_text().startswith("Review:")
     assert re.fullmatch(r"\d+(\.\d)?%", page.locator("#score").inner_text())
     assert page.locator("li.review-item").count() == 12
-    assert page.locator(".explanation").count() == 12
+    if not page.locator("#result .badge.ok").count():
+        # Failed with attempts left: which answers were wrong, never the keys or explanations.
+        assert page.locator(".explanation").count() == 0
+        assert "Correct answer:" not in page.content()
     page.click("text=Back to the quiz")
     assert page.locator("table.attempts tbody tr").count() == 1
 

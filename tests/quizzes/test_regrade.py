@@ -94,8 +94,9 @@ def test_a_question_whose_options_changed_keeps_its_old_points(
     quiz = quiz_section(build_catalog(content_dir)).quizzes["alpha-quiz"]
     plan = plan_regrade(quiz, None)
     assert plan.skipped == {
-        "a-single": "its options changed, so old answers cannot be graded fairly"
+        "a-single": "its options changed (added d), so old answers cannot be graded fairly"
     }
+    assert plan.kept == {"a-single": 1}
     assert plan.score_changes == []
     assert attempt.score == 85.7
 
