@@ -13,7 +13,9 @@ from app.extensions import csrf, db, login_manager, migrate, sock
 # Each feature package exposes init_app(app), which registers its blueprint and hooks.
 FEATURES = (
     "app.web",
+    "app.formatting",
     "app.auth",
+    "app.notifications",
     "app.learning",
     "app.coordination",
     "app.sandboxes",

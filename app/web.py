@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import db
 
@@ -23,6 +24,8 @@ CSP = (
     "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+# Sent over HTTPS (or when the base URL is https): browsers then refuse plain HTTP for a year.
+HSTS = "max-age=31536000"
 
 
 class JsonFormatter(logging.Formatter):
@@ -77,6 +80,14 @@ NAV = (
 def init_app(app: Flask) -> None:
     """Install the request lifecycle hooks and error pages."""
     configure_logging()
+    proxies = app.config["ACADEMY"].trusted_proxies
+    if proxies:
+        # Believe X-Forwarded-For and -Proto only as set by that many proxies in front, so the
+        # login throttle sees each client's own address and HTTPS is recognised behind TLS.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
+    https_site = app.config["ACADEMY"].base_url.startswith("https://")
 
     @app.context_processor
     def _navigation() -> dict[str, Any]:
@@ -118,6 +129,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if https_site or request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         _log_request(response.status_code)
         return response
 
@@ -143,7 +156,7 @@ def init_app(app: Flask) -> None:
 
 def _log_request(status: int) -> None:
     started = g.get("started")
-    user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+    user_id = current_user.id if current_user and current_user.is_authenticated else None
     log.info(
         "request",
         extra={

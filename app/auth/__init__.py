@@ -17,7 +17,15 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def _load(session_id: str) -> User | None:
+        # "<id>:<session version>": a cookie from before a password change or deactivation
+        # (or from before versions existed) no longer loads anyone.
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or (user.session_version or 0) != int(version):
+            return None
+        return user
 
     app.register_blueprint(bp)

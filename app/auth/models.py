@@ -35,12 +35,19 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every session cookie; raised on a password change or deactivation, which ends
+    # every session opened before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     @property
     def is_active(self) -> bool:
         """Deactivated accounts cannot log in or keep a session."""
         return self.active
+
+    def get_id(self) -> str:
+        """Return what the session cookie stores: the id and the session version."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def has_role(self, *roles: Role) -> bool:
         """Tell whether the user holds one of the roles."""

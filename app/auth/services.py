@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import Invitation, LoginAttempt, Role, User
@@ -78,12 +78,32 @@ def create_user(email: str, full_name: str, password: str, role: Role = Role.TRA
 
 
 def set_password(user: User, password: str) -> None:
-    """Replace a user's password and clear any lockout."""
+    """Replace a user's password, clear any lockout and end every session opened before."""
     check_password_strength(password)
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    user.active = active
+    if not active:
+        end_sessions(user)
     db.session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session cookie of the user (the loader compares the version)."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
 
 
 def set_role(user: User, role: Role) -> None:
@@ -116,10 +136,7 @@ def authenticate(email: str, password: str, ip_address: str, policy: LoginPolicy
             LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address, at=now)
         )
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= policy.max_failures:
-                user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
-                user.failed_logins = 0
+            count_failure(user, policy, now)
         db.session.flush()
         raise LoginRefused("Invalid e-mail address or password.")
     user.failed_logins = 0
@@ -128,6 +145,31 @@ def authenticate(email: str, password: str, ip_address: str, policy: LoginPolicy
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < window_start))
     db.session.flush()
     return user
+
+
+def count_failure(user: User, policy: LoginPolicy, now: datetime) -> bool:
+    """Count a failed login in one atomic UPDATE; return whether it locked the account.
+
+    The database adds one to the stored count (never a value read earlier), so parallel guesses
+    each count: exactly max_failures of them lock the account, which resets the count.
+    """
+    failures = User.failed_logins + 1
+    locks = failures >= policy.max_failures
+    row = db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_logins=case((locks, 0), else_=failures),
+            locked_until=case(
+                (locks, now + timedelta(minutes=policy.lockout_minutes)),
+                else_=User.locked_until,
+            ),
+        )
+        .returning(User.failed_logins, User.locked_until)
+        .execution_options(synchronize_session=False)
+    ).one()
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    return bool(row.failed_logins == 0)
 
 
 def _token_hash(token: str) -> str:

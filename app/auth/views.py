@@ -176,6 +176,6 @@ def toggle_active(user_id: int) -> Response:
     if user.id == current_user.id:
         flash("You cannot deactivate yourself.", "error")
     else:
-        user.active = not user.active
+        services.set_active(user, not user.active)
         flash(f"{user.full_name} is {'active' if user.active else 'deactivated'}.", "info")
     return redirect(url_for("auth.users"))

@@ -83,7 +83,7 @@ def import_command(cohort_id: int, roster: Path, email: str) -> None:
         for problem in error.problems:
             click.echo(problem, err=True)
         raise click.ClickException("nothing was imported") from None
-    db.session.commit()
+    links = []
     for invitation, token in made:
         link = f"{settings.base_url}/invitations/{token}"
         notify(
@@ -93,7 +93,11 @@ def import_command(cohort_id: int, roster: Path, email: str) -> None:
             f"Set your password here: {link}\n"
             f"The link expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC.",
         )
-        click.echo(f"invited {invitation.email}: {link}")
+        links.append((invitation.email, link))
+    # The invitations and their e-mails (in the outbox) commit together.
+    db.session.commit()
+    for address, link in links:
+        click.echo(f"invited {address}: {link}")
 
 
 @click.command("matrix")

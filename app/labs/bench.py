@@ -87,6 +87,8 @@ def _bench_app(app: Flask, folder: Path) -> Flask:
         instance_dir=folder,
         sandbox_pool_size=0,
         supervisor_in_web=False,
+        # The benchmark presses Check back to back: the per-session rate limit would refuse it.
+        lab_checks_per_minute=1_000_000,
     )
     bench = create_app(settings, overrides={"WTF_CSRF_ENABLED": False})
     with bench.app_context():

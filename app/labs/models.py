@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +42,8 @@ OPEN_STATUSES = (
     SessionStatus.SETTING_UP.value,
     SessionStatus.ACTIVE.value,
 )
+# The partial index's condition: a trainee has at most one open session of each lab.
+OPEN_CONDITION = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 
 class Trigger(enum.StrEnum):
@@ -63,7 +66,18 @@ class LabSession(db.Model):  # type: ignore[name-defined]
     """One attempt at a lab in its own sandbox, with the values drawn for it."""
 
     __tablename__ = "lab_sessions"
-    __table_args__ = (Index("ix_lab_sessions_user_lab", "user_id", "lab_slug"),)
+    __table_args__ = (
+        Index("ix_lab_sessions_user_lab", "user_id", "lab_slug"),
+        # The database, not a check-then-insert, keeps a double-clicked Start to one session.
+        Index(
+            "uq_lab_sessions_open",
+            "user_id",
+            "lab_slug",
+            unique=True,
+            postgresql_where=text(OPEN_CONDITION),
+            sqlite_where=text(OPEN_CONDITION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -6,10 +6,11 @@ Anything that runs commands in a sandbox happens in app.labs.jobs, never here in
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.clock import as_utc, utcnow
@@ -31,10 +32,28 @@ EXTEND_MINUTES = 15
 # How far past its own limit a session may be extended.
 MAX_EXTENSION_FACTOR = 2
 WARNING_MINUTES = 10
+# The status poll comes every second; it records that the page is open at most this often.
+SEEN_EVERY = timedelta(seconds=30)
+# Check and answer presses are counted over this window (the limit is a setting).
+PRESS_WINDOW = timedelta(minutes=1)
+# Continuous checking queues at most one run this often, whatever the page sends.
+AUTO_SPACING = timedelta(seconds=3)
 
 
 class LabError(ValueError):
     """A lab action was refused; the message is safe to show to the trainee."""
+
+
+class QuotaExceeded(LabError):
+    """The trainee already holds as many sandboxes as one person may."""
+
+
+class TooManyPresses(LabError):
+    """Checks were asked for too often; retry_after says in how many seconds to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def host_specs(lab: Lab) -> list[Any]:
@@ -60,13 +79,53 @@ def open_session(user_id: int, slug: str) -> LabSession | None:
     )
 
 
-def start_session(user_id: int, lab: Lab, content_version: str) -> LabSession:
-    """Open a session of a lab (or return the open one) and ask for its sandbox."""
+def lock_user(user_id: int) -> None:
+    """Lock the user's row until commit, so one person's starts run one after another."""
+    from app.auth.models import User
+
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def sandboxes_held(user_id: int) -> int:
+    """Count the sandboxes a person holds or waits for, less those of labs already ended."""
+    from app.sandboxes.models import PENDING, Sandbox, SandboxStatus
+
+    ended = exists().where(
+        LabSession.sandbox_id == Sandbox.id, LabSession.status.notin_(OPEN_STATUSES)
+    )
+    live = [s.value for s in PENDING] + [SandboxStatus.READY.value]
+    return int(
+        db.session.scalar(
+            select(func.count(Sandbox.id)).where(
+                Sandbox.owner_id == user_id, Sandbox.status.in_(live), ~ended
+            )
+        )
+        or 0
+    )
+
+
+def start_session(
+    user_id: int, lab: Lab, content_version: str, *, sandbox_quota: int | None = None
+) -> LabSession:
+    """Open a session of a lab (or return the open one) and ask for its sandbox.
+
+    The user's row is locked first, so one person's starts run one after another and the
+    sandbox quota holds. The partial unique index `uq_lab_sessions_open` is the last word: a
+    start that loses a race to open the same lab raises IntegrityError, with its savepoint
+    (sandbox request included) rolled back, and the caller turns to the session that won.
+    """
     from app.sandboxes import services as sandboxes
 
+    lock_user(user_id)
     current = open_session(user_id, lab.id)
     if current is not None:
         return current
+    if sandbox_quota is not None and sandboxes_held(user_id) >= sandbox_quota:
+        raise QuotaExceeded(
+            f"You already have {sandbox_quota} lab sandbox{'es' if sandbox_quota > 1 else ''} "
+            f"running, the most one person may hold at once. Finish one of your open labs "
+            "(listed under Labs) before starting another."
+        )
     seed = new_seed()
     now = utcnow()
     session = LabSession(
@@ -84,12 +143,13 @@ def start_session(user_id: int, lab: Lab, content_version: str) -> LabSession:
     )
     # The caller has checked the engine (unavailable_reason); a request made while it is down
     # waits, with the reason as its progress, and the session fails if it never comes back.
-    sandbox = sandboxes.request_sandbox(
-        sandboxes.profile_key(host_specs(lab)), owner_id=user_id, purpose=f"lab:{lab.id}"
-    )
-    session.sandbox_id = sandbox.id
-    db.session.add(session)
-    db.session.flush()
+    with db.session.begin_nested():
+        sandbox = sandboxes.request_sandbox(
+            sandboxes.profile_key(host_specs(lab)), owner_id=user_id, purpose=f"lab:{lab.id}"
+        )
+        session.sandbox_id = sandbox.id
+        db.session.add(session)
+        db.session.flush()
     return session
 
 
@@ -236,12 +296,85 @@ def needs_warning(session: LabSession) -> bool:
     )
 
 
-def note_seen(session: LabSession) -> None:
-    """Note that the lab page is open (keeps the sandbox from idling out)."""
-    session.last_seen_at = utcnow()
-    if needs_warning(session) and session.expiry_warned_at is None:
-        session.expiry_warned_at = utcnow()
-    db.session.flush()
+def note_seen(session: LabSession, now: datetime | None = None) -> bool:
+    """Note that the lab page is open, at most every SEEN_EVERY; stamp the expiry warning once.
+
+    Return whether the page's presence was recorded now (the caller then touches the sandbox,
+    which keeps it from idling out); polls in between write nothing.
+    """
+    now = now or utcnow()
+    seen = session.last_seen_at is None or now - as_utc(session.last_seen_at) >= SEEN_EVERY
+    warn = needs_warning(session) and session.expiry_warned_at is None
+    if seen:
+        session.last_seen_at = now
+    if warn:
+        session.expiry_warned_at = now
+    if seen or warn:
+        db.session.flush()
+    return seen
+
+
+def page_open(session: LabSession, sandbox: Any) -> None:
+    """The trainee's lab page polled: note it and keep the sandbox from idling out.
+
+    Both are written at most every SEEN_EVERY (polls come every second), except that a sandbox
+    showing an idle warning is touched at once to clear it.
+    """
+    from app.sandboxes.services import touch
+
+    seen = note_seen(session)
+    if sandbox is not None and (seen or sandbox.warning):
+        touch(sandbox.id)
+        db.session.refresh(sandbox)
+
+
+def limit_presses(session: LabSession, per_minute: int, now: datetime | None = None) -> None:
+    """Refuse a Check or answer press once per_minute runs were pressed for in the last minute.
+
+    The session's row is locked until commit, so parallel presses are counted one by one.
+    """
+    now = now or utcnow()
+    db.session.execute(select(LabSession.id).where(LabSession.id == session.id).with_for_update())
+    pressed = db.session.scalars(
+        select(CheckRun.requested_at)
+        .where(
+            CheckRun.session_id == session.id,
+            CheckRun.trigger == Trigger.BUTTON.value,
+            CheckRun.requested_at >= now - PRESS_WINDOW,
+        )
+        .order_by(CheckRun.requested_at.desc())
+        .limit(per_minute)
+    ).all()
+    if len(pressed) < per_minute:
+        return
+    wait = as_utc(pressed[-1]) + PRESS_WINDOW - now
+    retry_after = max(1, math.ceil(wait.total_seconds()))
+    raise TooManyPresses(
+        f"Checks are limited to {per_minute} a minute in a lab session. "
+        f"Try again in {retry_after} seconds.",
+        retry_after,
+    )
+
+
+def auto_check_due(session: LabSession, now: datetime | None = None) -> bool:
+    """Tell whether continuous checking may ask for a run now.
+
+    While a run is pending it may (request_check hands back that run); otherwise only once the
+    newest run was asked for AUTO_SPACING ago, so a page (or a script) posting automatic checks
+    in a loop cannot keep a job busy for the session.
+    """
+    now = now or utcnow()
+    newest = db.session.execute(
+        select(CheckRun.status, CheckRun.requested_at)
+        .where(CheckRun.session_id == session.id)
+        .order_by(CheckRun.id.desc())
+        .limit(1)
+    ).first()
+    return (
+        newest is None
+        or newest.status != RunStatus.DONE.value
+        or now - as_utc(newest.requested_at) >= AUTO_SPACING
+    )
 
 
 def extend_session(session: LabSession, lab: Lab, minutes: int = EXTEND_MINUTES) -> None:

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.auth.access import login_required
@@ -36,6 +37,12 @@ bp = Blueprint("labs", __name__, url_prefix="/labs")
 
 def _app() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _too_many(refused: services.TooManyPresses) -> tuple[Response, int]:
+    response = jsonify(error=str(refused), retry_after=refused.retry_after)
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response, 429
 
 
 def _unavailable() -> str | None:
@@ -144,8 +151,21 @@ def start(slug: str) -> Response | tuple[str, int]:
         reason = _unavailable()
         if reason:
             return _detail_page(lab, reason), 503
-        current = services.start_session(current_user.id, lab, get_catalog().version)
-        _wake_after_commit()
+        try:
+            current = services.start_session(
+                current_user.id,
+                lab,
+                get_catalog().version,
+                sandbox_quota=_app().config["ACADEMY"].sandboxes_per_trainee,
+            )
+        except services.QuotaExceeded as refused:
+            flash(str(refused), "error")
+            return _detail_page(lab, None), 409
+        except IntegrityError:
+            # A parallel Start of the same lab (a double click) won: go to its session.
+            current = services.open_session(current_user.id, slug) or abort(409)
+        else:
+            _wake_after_commit()
     return redirect(url_for("labs.workspace", session_id=current.id))
 
 
@@ -203,13 +223,12 @@ def session_detail(session_id: int) -> str:
 def status(session_id: int) -> Response:
     """Return the session's state for the lab page to poll."""
     session, lab = _visible_session(session_id)
-    if session.user_id == current_user.id and session.status == SessionStatus.ACTIVE.value:
-        services.note_seen(session)
-        if session.sandbox_id:
-            from app.sandboxes.services import touch
+    from app.sandboxes.services import sandbox_for
 
-            touch(session.sandbox_id)
-    return jsonify(session_status(session, lab))
+    sandbox = sandbox_for(session.sandbox_id) if session.sandbox_id else None
+    if session.user_id == current_user.id and session.status == SessionStatus.ACTIVE.value:
+        services.page_open(session, sandbox)
+    return jsonify(session_status(session, lab, sandbox))
 
 
 @bp.route("/sessions/<int:session_id>/check", methods=["POST"])
@@ -223,9 +242,15 @@ def check(session_id: int) -> Response | tuple[Response, int]:
     if trigger == Trigger.AUTO and not lab.continuous:
         return jsonify(session_status(session, lab))
     try:
+        if trigger == Trigger.BUTTON:
+            services.limit_presses(session, _app().config["ACADEMY"].lab_checks_per_minute)
+        elif not services.auto_check_due(session):
+            return jsonify({**session_status(session, lab), "run": None})
         run = services.request_check(
             session, lab, user_id=current_user.id, trigger=trigger, task_id=task_id
         )
+    except services.TooManyPresses as refused:
+        return _too_many(refused)
     except services.LabError as error:
         return jsonify(error=str(error)), 409
     if run is not None:
@@ -243,11 +268,14 @@ def answer(session_id: int) -> Response | tuple[Response, int]:
         return jsonify(error="Type an answer first."), 400
     check_id = form.check_id.data or ""
     try:
+        services.limit_presses(session, _app().config["ACADEMY"].lab_checks_per_minute)
         services.record_answer(session, lab, check_id, form.answer.data or "")
         task_id = next(c.task_id for c in lab.checks if c.id == check_id)
         run = services.request_check(
             session, lab, user_id=current_user.id, trigger=Trigger.BUTTON, task_id=task_id
         )
+    except services.TooManyPresses as refused:
+        return _too_many(refused)
     except services.LabError as error:
         return jsonify(error=str(error)), 409
     if run is not None:

@@ -3,7 +3,7 @@ through the real services of lessons, quizzes, labs and sign-off."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -31,15 +31,53 @@ class Notice:
     body: str
 
 
+class Outbox:
+    """The notifications committed to the outbox table since the test began (or clear())."""
+
+    def __init__(self) -> None:
+        self.after = self._last_id()
+
+    @staticmethod
+    def _last_id() -> int:
+        from sqlalchemy import func, select
+
+        from app.notifications.models import OutboxMessage
+
+        return int(db.session.scalar(select(func.max(OutboxMessage.id))) or 0)
+
+    def _notices(self) -> list[Notice]:
+        from sqlalchemy import select
+
+        from app.notifications.models import OutboxMessage
+
+        rows = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id > self.after).order_by(OutboxMessage.id)
+        )
+        return [Notice(r.recipient, r.subject, r.body) for r in rows]
+
+    def clear(self) -> None:
+        """Forget the notifications so far."""
+        self.after = self._last_id()
+
+    def __iter__(self) -> Iterator[Notice]:
+        return iter(self._notices())
+
+    def __len__(self) -> int:
+        return len(self._notices())
+
+    def __getitem__(self, index: int) -> Notice:
+        return self._notices()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._notices() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @pytest.fixture
-def outbox(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
-    """Collect notifications instead of logging or mailing them."""
-    sent: list[Notice] = []
-    monkeypatch.setattr(
-        "app.notifications.deliver",
-        lambda settings, to, subject, body: sent.append(Notice(to, subject, body)),
-    )
-    return sent
+def outbox(session: Any) -> Outbox:
+    """The notifications written to the outbox (only committed work writes any)."""
+    return Outbox()
 
 
 @pytest.fixture
