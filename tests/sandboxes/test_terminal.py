@@ -231,6 +231,7 @@ def test_no_compression_is_negotiated_and_large_messages_are_refused(
     ws = owner.socket(f"/sandboxes/{shared_sandbox}/terminal")
     read_until(ws, "impactlink@")
     ws.send(json.dumps({"type": "input", "data": "x" * 70_000}))
+
     def drain() -> None:
         for _ in range(100):
             ws.receive(timeout=0.2)
