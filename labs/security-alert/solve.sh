@@ -35,6 +35,10 @@ sed -i -E "s#^(DATABASE_URL=postgres(ql)?://[^:]+:)[^@]*@#\1${NEW}@#" .env
 sed -i -E "s#^([^:]+:5432:\*:impactlink:).*#\1${NEW}#" ~/.pgpass
 unset NEW
 sudo systemctl restart impactlink-api
+for _ in $(seq 40); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "https://$DOMAIN/api/v1/health")" = 200 ] && break
+    sleep 0.5
+done
 psql -X -U impactlink -d impactlink_prod -Atc 'SELECT 1'
 
 # 4. Redact in place (same file, same owner and mode, the writers' handles stay valid).
@@ -62,4 +66,4 @@ sudo sed -i 's#^    location /api/ {#    location = /api/v1/auth/login {\n      
 sudo nginx -t
 sudo systemctl reload nginx
 for _ in $(seq 8); do curl -s -o /dev/null -w '%{http_code} ' -X POST "https://$DOMAIN/api/v1/auth/login"; done; echo
-curl -s "https://$DOMAIN/api/v1/health" | jq -c .
+curl -s -w ' %{http_code}\n' "https://$DOMAIN/api/v1/health"
