@@ -10,11 +10,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, render_template, request, send_from_directory
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.auth.access import public
 from app.extensions import db
 
 log = logging.getLogger("academy.request")
@@ -62,19 +63,39 @@ def after_commit(callback: Callable[[], None]) -> None:
     g.setdefault("after_commit", []).append(callback)
 
 
-# The navigation bar: (label, endpoint, roles). An entry shows only when its feature is
-# installed (the endpoint exists) and the user holds one of its roles.
+# The navigation bar: (label, endpoint, roles, section). An entry shows only when its feature is
+# installed (the endpoint exists) and the user holds one of its roles. It is the current page on
+# its own endpoint, and marks its section on the endpoints `section` names (a name ending in "."
+# stands for a whole blueprint).
+EVERYONE = ("trainee", "coordinator", "admin")
 NAV = (
-    ("Plan", "learning.plan", ("trainee", "coordinator", "admin")),
-    ("Labs", "labs.index", ("trainee", "coordinator", "admin")),
-    ("Assessment", "quizzes.assessment", ("trainee",)),
-    ("Sign-off", "certification.checklist", ("trainee",)),
-    ("Team", "coordination.dashboard", ("coordinator", "admin")),
-    ("Quiz statistics", "quizzes.statistics", ("coordinator", "admin")),
-    ("Invite", "auth.invite", ("coordinator", "admin")),
-    ("Users", "auth.users", ("admin",)),
-    ("Sandboxes", "sandboxes.admin", ("admin",)),
+    ("Plan", "learning.plan", EVERYONE, ("learning.", "quizzes.day_quiz")),
+    ("Labs", "labs.index", EVERYONE, ("labs.",)),
+    ("Assessment", "quizzes.assessment", ("trainee",), ()),
+    ("Sign-off", "certification.checklist", ("trainee",), ("certification.acknowledgment",)),
+    (
+        "Team",
+        "coordination.dashboard",
+        ("coordinator", "admin"),
+        ("coordination.", "certification.admin_certificates"),
+    ),
+    ("Quiz statistics", "quizzes.statistics", ("coordinator", "admin"), ("quizzes.regrade",)),
+    ("Invite", "auth.invite", ("coordinator", "admin"), ()),
+    ("Users", "auth.users", ("admin",), ()),
+    ("Sandboxes", "sandboxes.admin", ("admin",), ("sandboxes.",)),
 )
+
+
+def nav_current(endpoint: str, section: tuple[str, ...], here: str | None) -> str | None:
+    """Return the aria-current value of a navigation entry: "page", "true" (its section) or None."""
+    if here is None:
+        return None
+    if here == endpoint:
+        return "page"
+    for name in section:
+        if here == name or (name.endswith(".") and here.startswith(name)):
+            return "true"
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -91,12 +112,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _navigation() -> dict[str, Any]:
-        def nav_items() -> list[tuple[str, str]]:
+        def nav_items() -> list[tuple[str, str, str | None]]:
             if not current_user.is_authenticated:
                 return []
             return [
-                (label, endpoint)
-                for label, endpoint, roles in NAV
+                (label, endpoint, nav_current(endpoint, section, request.endpoint))
+                for label, endpoint, roles, section in NAV
                 if endpoint in app.view_functions and current_user.role in roles
             ]
 
@@ -105,6 +126,15 @@ def init_app(app: Flask) -> None:
 
         return {"nav_items": nav_items, "has_endpoint": has_endpoint}
 
+    @app.get("/favicon.ico")
+    @public
+    def favicon() -> Response:
+        # Browsers ask for /favicon.ico whatever the page links to: answer with the SVG icon.
+        assert app.static_folder is not None
+        return send_from_directory(
+            app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+        )
+
     @app.before_request
     def _start() -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
@@ -112,6 +142,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
+        # Noted before the commit expires the user's row: reading it afterwards (for the log
+        # line) would cost every request one more query.
+        g.log_user = _logged_in_user_id()
         if response.status_code < 400:
             try:
                 db.session.commit()
@@ -154,9 +187,15 @@ def init_app(app: Flask) -> None:
         return render_template("errors.html", code=500, title="Server error", message=message), 500
 
 
+def _logged_in_user_id() -> int | None:
+    """Return the id of the user this request loaded, if any (loading nobody to find out)."""
+    user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
+    return user.id if user is not None and user.is_authenticated else None
+
+
 def _log_request(status: int) -> None:
     started = g.get("started")
-    user_id = current_user.id if current_user and current_user.is_authenticated else None
+    user_id = g.log_user if "log_user" in g else _logged_in_user_id()
     log.info(
         "request",
         extra={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -15,9 +17,16 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.services import create_user
+from app.config import ROOT
 from app.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
+# axe-core is read from node_modules by the tests; it is never served to users.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# The axe-core impacts a page may not have.
+BLOCKING = ("serious", "critical")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -120,3 +129,43 @@ def iterate_pages(browser: Browser) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (from node_modules: it is never served to users) and return the violations."""
+    if not AXE.exists():
+        raise RuntimeError("axe-core is missing: run `make deps` (npm ci installs it)")
+    page.evaluate(AXE.read_text())
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary)
+            }));
+        }"""
+    )
+
+
+def page_width(page: Any) -> int:
+    """Return how wide the document lays out."""
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+class Report:
+    """Keeps the violations and screenshots when ACADEMY_PAGE_REPORT names a folder."""
+
+    def __init__(self) -> None:
+        folder = os.environ.get("ACADEMY_PAGE_REPORT")
+        self.folder = Path(folder) if folder else None
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def keep(self, page: Any, name: str, view: str, violations: list[Any], width: int) -> None:
+        """Write one page's findings and screenshot."""
+        if self.folder is None:
+            return
+        page.screenshot(path=str(self.folder / f"{name}-{view}.png"))
+        line = {"page": name, "view": view, "width": width, "violations": violations}
+        with (self.folder / "axe.jsonl").open("a") as out:
+            out.write(json.dumps(line) + "\n")

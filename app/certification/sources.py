@@ -8,8 +8,8 @@ proves cannot be judged (and so are not met), and the pages say so instead of fa
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -17,9 +17,12 @@ from app.auth.models import User
 from app.certification.checklist import Checklist, Progress, evaluate
 from app.certification.rules import rules_of
 from app.certification.services import attestations_of, certificates_of, signatures_of
+from app.clock import as_utc
 from app.content import Catalog
 from app.learning.models import LessonProgress
 from app.learning.services import DayStatus, day_statuses, progress_rows
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def feature_services(feature: str) -> ModuleType | None:
@@ -78,6 +81,71 @@ def progress_of(user_id: int, catalog: Catalog, days: list[DayStatus] | None = N
 
 
 @dataclass
+class RecordingGroup:
+    """The terminal recordings of one sandbox, with the lab session it served (if any)."""
+
+    sandbox_id: str
+    session: Any | None  # the LabSession whose sandbox it was
+    lab_title: str
+    recordings: list[Any] = field(default_factory=list)  # by host, then start
+    task_times: list[tuple[str, datetime]] = field(default_factory=list)  # (task, passed at)
+
+    @property
+    def started_at(self) -> datetime | None:
+        """Return when the group's first recording started."""
+        return min((as_utc(r.started_at) for r in self.recordings), default=None)
+
+    @property
+    def live(self) -> bool:
+        """Tell whether a terminal of the group is still being recorded."""
+        return any(r.ended_at is None for r in self.recordings)
+
+
+def group_recordings(
+    recordings: list[Any], sessions: list[Any] | None, catalog: Catalog
+) -> list[RecordingGroup]:
+    """Group recordings under the lab session of their sandbox, newest session first.
+
+    A sandbox keeps one recording per host (reconnects append to it), so a group lists each
+    host once; recordings of a sandbox no lab session used form a group of their own.
+    """
+    labs = catalog.sections.get("labs", {})
+    by_sandbox = {s.sandbox_id: s for s in sessions or [] if s.sandbox_id}
+    groups: dict[str, RecordingGroup] = {}
+    for recording in recordings:
+        group = groups.get(recording.sandbox_id)
+        if group is None:
+            session = by_sandbox.get(recording.sandbox_id)
+            lab = labs.get(session.lab_slug) if session is not None else None
+            group = RecordingGroup(
+                sandbox_id=recording.sandbox_id,
+                session=session,
+                lab_title=lab.title if lab is not None else (session.lab_slug if session else ""),
+                task_times=_task_times(session, lab),
+            )
+            groups[recording.sandbox_id] = group
+        group.recordings.append(recording)
+    for group in groups.values():
+        group.recordings.sort(key=lambda r: (r.host, r.started_at, r.id))
+    return sorted(
+        groups.values(),
+        key=lambda g: (g.session.id if g.session else 0, g.started_at or EPOCH),
+        reverse=True,
+    )
+
+
+def _task_times(session: Any | None, lab: Any | None) -> list[tuple[str, datetime]]:
+    if session is None:
+        return []
+    titles = {task.id: task.title for task in getattr(lab, "tasks", ())}
+    passed = [r for r in session.task_results if r.passed_at is not None]
+    return [
+        (titles.get(r.task_id, r.task_id), r.passed_at)
+        for r in sorted(passed, key=lambda r: r.passed_at)
+    ]
+
+
+@dataclass
 class TraineeRecord:
     """Everything a trainee has done, with the checklist it adds up to: the evidence pages."""
 
@@ -89,6 +157,10 @@ class TraineeRecord:
     quiz_attempts: list[Any] | None
     lab_sessions: list[Any] | None
     recordings: list[Any] | None
+
+    def recording_groups(self, catalog: Catalog) -> list[RecordingGroup]:
+        """Return the trainee's recordings grouped under their lab sessions."""
+        return group_recordings(self.recordings or [], self.lab_sessions, catalog)
 
 
 def record_of(trainee: User, catalog: Catalog, now: datetime | None = None) -> TraineeRecord:

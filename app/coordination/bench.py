@@ -64,12 +64,15 @@ def bench_matrix(trainees: int, runs: int, database_url: str | None = None) -> B
     from app import create_app
 
     scratch = tempfile.mkdtemp(prefix="academy-bench-")
+    # Quiet the request log while rendering hundreds of pages, and give its level back after.
+    request_log = logging.getLogger("academy.request")
+    level = request_log.level
     try:
         env = {**os.environ, "ACADEMY_ENV": "test", "ACADEMY_INSTANCE_DIR": scratch}
         env["ACADEMY_DATABASE_URL"] = database_url or f"sqlite:///{scratch}/bench.sqlite3"
         settings = Settings.from_env(env)
         app = create_app(settings, {"WTF_CSRF_ENABLED": False})
-        logging.getLogger("academy.request").setLevel(logging.WARNING)
+        request_log.setLevel(logging.WARNING)
         with app.app_context():
             flask_migrate.upgrade(directory=str(ROOT / "migrations"), revision="heads")
             if db.session.scalar(select(func.count(User.id))):
@@ -85,6 +88,7 @@ def bench_matrix(trainees: int, runs: int, database_url: str | None = None) -> B
                 db.session.remove()
                 db.engine.dispose()
     finally:
+        request_log.setLevel(level)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

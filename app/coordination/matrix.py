@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from app.auth.models import User
 from app.certification.checklist import evaluate
@@ -17,6 +18,8 @@ from app.coordination.models import Cohort
 from app.coordination.pacing import Pacing, PacingPolicy, assess, expected_day, with_lockouts
 from app.coordination.progress import (
     LabState,
+    completion_dates,
+    day_plan,
     day_progress,
     day_quiz_ids,
     load_cohort_progress,
@@ -64,6 +67,8 @@ class MatrixRow:
     certified: bool  # holds a valid certificate and recertification is not open yet
     pacing: Pacing
     last_activity: datetime | None
+    days_done_on: tuple[date, ...] = ()  # the date each complete day became complete, sorted
+    labs_done_on: tuple[date, ...] = ()  # the date each required lab was first passed, sorted
 
     def item_marks(self) -> list[tuple[str, str, str]]:
         """Return (css class, text, title) per checklist item."""
@@ -103,6 +108,20 @@ class Matrix:
         """Return how many trainees carry a flag."""
         return sum(1 for row in self.rows if row.pacing.flags)
 
+    @cached_property
+    def item_columns(self) -> tuple[int, ...]:
+        """Return the positions of the checklist items the page gives a column of their own.
+
+        Items about days and labs only count what the day and lab columns already show, one
+        cell each; the page leaves them out to stay narrow (the CSV keeps every item).
+        """
+        return tuple(n for n, item in enumerate(self.items) if item.kind not in ("days", "labs"))
+
+    def column_marks(self, row: MatrixRow) -> list[tuple[str, str, str]]:
+        """Return (css class, text, title) of a row's checklist items that have a column."""
+        marks = row.item_marks()
+        return [marks[n] for n in self.item_columns]
+
 
 def build_matrix(
     cohort: Cohort,
@@ -118,6 +137,7 @@ def build_matrix(
     data = load_cohort_progress(cohort.id, catalog, now, timedelta(minutes=policy.stuck_minutes))
     quizzes = day_quiz_ids(catalog, data.quizzes_installed)
     labs = catalog.sections.get("labs", {})
+    plan = day_plan(catalog, quizzes)
     rows = []
     for trainee in members:
         per_day = day_progress(data, trainee.id, catalog, quizzes)
@@ -141,6 +161,9 @@ def build_matrix(
         last = data.last_activity.get(trainee.id)
         checklist = evaluate(rules, data.progress(trainee.id, complete), now)
         states = [lab_states.get(slug) for slug in rules.lab_slugs]
+        # Completions the records cannot date count on the day of the trainee's last activity.
+        fallback = (last or now).date()
+        completed_on = completion_dates(data, trainee.id, plan, complete)
         rows.append(
             MatrixRow(
                 trainee=trainee,
@@ -161,6 +184,14 @@ def build_matrix(
                     lockouts(data, trainee.id, catalog),
                 ),
                 last_activity=last,
+                days_done_on=tuple(sorted(d or fallback for d in completed_on)),
+                labs_done_on=tuple(
+                    sorted(
+                        s.passed_at.date() if s.passed_at else fallback
+                        for s in states
+                        if s is not None and s.passed
+                    )
+                ),
             )
         )
     return Matrix(

@@ -22,6 +22,12 @@ class Flag:
     kind: str  # behind | idle | stuck | locked
     text: str
     severity: str  # warn | bad
+    short: str = ""  # what the matrix cell shows when the text repeats the cell (else text)
+
+    @property
+    def label(self) -> str:
+        """Return the words the matrix's pace cell shows (the full text is its tooltip)."""
+        return self.short or self.text
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ def assess(
                 f"{behind} day{'s' if behind != 1 else ''} behind "
                 f"(on day {current_day}, expected {expected})",
                 "bad" if behind >= policy.behind_days + 1 else "warn",
+                f"{behind} day{'s' if behind != 1 else ''} behind",
             )
         )
     started = datetime.combine(start, datetime.min.time(), now.tzinfo)

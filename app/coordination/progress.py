@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
@@ -36,6 +36,7 @@ class LabState:
     passed: bool = False
     sessions: int = 0
     last_active: datetime | None = None
+    passed_at: datetime | None = None  # when a session first completed every task
 
 
 @dataclass
@@ -56,7 +57,12 @@ class CohortProgress:
 
     # Lessons completed per trainee and day (of the lessons the programme has now).
     lessons_done: dict[int, dict[str, int]] = field(default_factory=dict)
+    # The newest lesson moment per trainee and day, as the database gave it: for a complete day,
+    # when its last lesson was completed (the progress chart reads only those).
+    lessons_done_at: dict[int, dict[str, datetime]] = field(default_factory=dict)
     quizzes_passed: dict[int, set[str]] = field(default_factory=dict)
+    # When each quiz was first passed, per trainee and quiz, as read (the progress chart).
+    quizzes_passed_at: dict[int, dict[str, datetime]] = field(default_factory=dict)
     # Per trainee and quiz: (attempts started, attempts submitted, passed, extra attempts).
     quiz_attempts: dict[int, dict[str, tuple[int, int, bool, int]]] = field(default_factory=dict)
     assessment_passed: dict[int, bool] = field(default_factory=dict)
@@ -154,16 +160,24 @@ def _lessons(data: CohortProgress, members: Select[int], catalog: Catalog) -> No
     for user_id, day_id, completed, last in rows:
         if completed:
             data.lessons_done.setdefault(user_id, {})[day_id] = completed
+            # Once every lesson of the day is complete, the newest moment is its last
+            # completion: the progress chart reads it only for such days (as read; UTC later).
+            data.lessons_done_at.setdefault(user_id, {})[day_id] = last
         data.note_activity(user_id, last)
 
 
 def _quizzes(data: CohortProgress, members: Select[int]) -> None:
     from app.quizzes.lockout import attempt_totals_query
+    from app.quizzes.models import QuizAttempt
 
-    rows = db.session.execute(attempt_totals_query(members))
-    for user_id, quiz_id, kind, used, submitted, was_passed, extra, last in rows:
+    # The same statement, with the moment of the first pass for the progress chart.
+    first_pass = func.min(case((QuizAttempt.passed.is_(True), QuizAttempt.submitted_at)))
+    rows = db.session.execute(attempt_totals_query(members).add_columns(first_pass))
+    for user_id, quiz_id, kind, used, submitted, was_passed, extra, last, passed_at in rows:
         if was_passed:
             data.quizzes_passed.setdefault(user_id, set()).add(quiz_id)
+            if passed_at is not None:
+                data.quizzes_passed_at.setdefault(user_id, {})[quiz_id] = passed_at
             if kind == "assessment":
                 data.assessment_passed[user_id] = True
         data.quiz_attempts.setdefault(user_id, {})[quiz_id] = (
@@ -203,13 +217,14 @@ def _labs(
             func.count(LabSession.id),
             func.max(case((LabSession.completed_at.is_not(None), 1), else_=0)),
             func.max(func.coalesce(LabSession.last_seen_at, LabSession.started_at)),
+            func.min(LabSession.completed_at),
         )
         .where(LabSession.user_id.in_(members))
         .group_by(LabSession.user_id, LabSession.lab_slug)
     )
-    for user_id, slug, sessions, completed, last in rows:
+    for user_id, slug, sessions, completed, last, passed_at in rows:
         data.labs.setdefault(user_id, {})[slug] = LabState(
-            bool(completed), sessions, last and as_utc(last)
+            bool(completed), sessions, last and as_utc(last), passed_at and as_utc(passed_at)
         )
         data.note_activity(user_id, last)
 
@@ -269,6 +284,41 @@ def day_quiz_ids(catalog: Catalog, quizzes_installed: bool) -> dict[str, str]:
     return {
         day.id: quiz.id for day in catalog.days if (quiz := section.for_day(day.id)) is not None
     }
+
+
+DayPlan = tuple[tuple[str, bool, str | None], ...]
+
+
+def day_plan(catalog: Catalog, day_quizzes: dict[str, str]) -> DayPlan:
+    """Return (day id, has lessons, quiz id) per day: what completes each day, read once."""
+    return tuple((day.id, bool(day.lessons), day_quizzes.get(day.id)) for day in catalog.days)
+
+
+def completion_dates(
+    data: CohortProgress, user_id: int, plan: DayPlan, complete: frozenset[str]
+) -> list[date | None]:
+    """Return the UTC date each complete day became complete: its last lesson or its quiz's
+    first pass, whichever came later; None when the records do not date it."""
+    lessons = data.lessons_done_at.get(user_id, {})
+    passed = data.quizzes_passed_at.get(user_id, {})
+    found: list[date | None] = []
+    for day_id, has_lessons, quiz_id in plan:
+        if day_id not in complete:
+            continue
+        moment = lessons.get(day_id) if has_lessons else None
+        if has_lessons and moment is None:
+            found.append(None)
+            continue
+        if quiz_id is not None:
+            # Both read from the same database: both naive or both aware, so they compare.
+            quiz_moment = passed.get(quiz_id)
+            if quiz_moment is None:
+                found.append(None)
+                continue
+            if moment is None or quiz_moment > moment:
+                moment = quiz_moment
+        found.append(as_utc(moment).date() if moment is not None else None)
+    return found
 
 
 def day_progress(

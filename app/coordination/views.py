@@ -21,6 +21,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.content import get_catalog
 from app.coordination import services
+from app.coordination.chart import progress_chart
 from app.coordination.forms import CohortForm, CoordinatorForm, MemberForm, RosterForm
 from app.coordination.matrix import build_matrix, matrix_csv
 from app.coordination.models import Cohort, CohortMember
@@ -75,9 +76,13 @@ def cohort(cohort_id: int) -> str:
         coordinator_form.user_id.choices = [
             (u.id, u.full_name) for u in _coordinators() if u.id not in taken
         ]
+    catalog = get_catalog()
+    now = utcnow()
+    matrix = build_matrix(found, catalog, now)
     return render_template(
         "coordination/cohort.html",
-        matrix=build_matrix(found, get_catalog()),
+        matrix=matrix,
+        chart=progress_chart(matrix, catalog, now.date()),
         coordinator_form=coordinator_form,
         member_form=MemberForm(),
         is_admin=is_admin,

@@ -25,6 +25,10 @@ class DayStatus:
     lessons_total: int
     extra_done: int = 0
     extra_total: int = 0
+    # The day's labs: shown with the day's work, but not part of its completion (the sign-off
+    # checklist counts labs as an item of their own). 0 of 0 when labs are not installed.
+    labs_done: int = 0
+    labs_total: int = 0
 
     @property
     def done(self) -> int:
@@ -45,6 +49,26 @@ class DayStatus:
     def complete(self) -> bool:
         """Tell whether every requirement of the day is met."""
         return self.total > 0 and self.done == self.total
+
+    @property
+    def work_done(self) -> int:
+        """Return what the day's card counts as done: its requirements and its labs."""
+        return self.done + self.labs_done
+
+    @property
+    def work_total(self) -> int:
+        """Return everything the day asks for: lessons, its quiz and its labs."""
+        return self.total + self.labs_total
+
+    @property
+    def work_percent(self) -> int:
+        """Return the share of the day's work done, as a whole percentage."""
+        return round(100 * self.work_done / self.work_total) if self.work_total else 0
+
+    @property
+    def all_done(self) -> bool:
+        """Tell whether the day is complete and its labs passed too."""
+        return self.complete and self.labs_done == self.labs_total
 
 
 # Other features (the day's quiz) add requirements to a day: a function taking
@@ -105,9 +129,21 @@ def mark_complete(user_id: int, catalog: Catalog, lesson_id: str) -> LessonProgr
     return row
 
 
+def passed_labs(user_id: int) -> frozenset[str] | None:
+    """Return the labs the user passed, or None when labs are not installed."""
+    try:
+        from app.labs.services import passed_lab_slugs
+    except ModuleNotFoundError as error:
+        if error.name in ("app.labs", "app.labs.services"):
+            return None
+        raise
+    return frozenset(passed_lab_slugs(user_id))
+
+
 def day_statuses(user_id: int, catalog: Catalog) -> list[DayStatus]:
     """Return the trainee's status for every day, in order."""
     rows = progress_rows(user_id)
+    labs = passed_labs(user_id)
     statuses = []
     for day in catalog.days:
         done = sum(
@@ -118,7 +154,18 @@ def day_statuses(user_id: int, catalog: Catalog) -> list[DayStatus]:
             d, t = requirement(user_id, day, catalog)
             extra_done += d
             extra_total += t
-        statuses.append(DayStatus(day, done, len(day.lessons), extra_done, extra_total))
+        lab_slugs = day.lab_slugs if labs is not None else ()
+        statuses.append(
+            DayStatus(
+                day,
+                done,
+                len(day.lessons),
+                extra_done,
+                extra_total,
+                labs_done=sum(1 for slug in lab_slugs if slug in (labs or ())),
+                labs_total=len(lab_slugs),
+            )
+        )
     return statuses
 
 

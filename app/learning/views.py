@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -51,7 +51,15 @@ def day(day_id: str) -> str:
     found = catalog.day(day_id) or abort(404)
     rows = services.progress_rows(current_user.id)
     status = next(s for s in services.day_statuses(current_user.id, catalog) if s.day.id == day_id)
-    return render_template("learning/day.html", day=found, rows=rows, status=status)
+    labs = catalog.sections.get("labs", {})
+    return render_template(
+        "learning/day.html",
+        day=found,
+        rows=rows,
+        status=status,
+        labs=[(slug, labs.get(slug)) for slug in found.lab_slugs],
+        passed_labs=services.passed_labs(current_user.id) or frozenset(),
+    )
 
 
 @bp.route("/lessons/<lesson_id>")
@@ -83,6 +91,7 @@ def complete(lesson_id: str) -> Response:
     if not CompleteLessonForm().validate_on_submit():
         abort(400)
     services.mark_complete(current_user.id, catalog, lesson_id)
+    flash(f"“{catalog.lessons[lesson_id].title}” is marked complete.", "info")
     _, after = catalog.lesson_neighbours(lesson_id)
     if after is not None and after.day_id == catalog.lessons[lesson_id].day_id:
         return redirect(url_for("learning.lesson", lesson_id=after.id))

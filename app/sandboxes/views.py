@@ -210,9 +210,40 @@ def _recording_or_404(recording_id: int) -> TerminalRecording:
 @bp.route("/recordings/<int:recording_id>")
 @login_required
 def recording(recording_id: int) -> Response:
-    """Replay a terminal recording in the browser."""
+    """Replay a terminal recording in the browser, with whose terminal it was and where."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.content import get_catalog
+
     found = _recording_or_404(recording_id)
-    response = Response(render_template("sandboxes/recording.html", recording=found))
+    # The lab session its sandbox served, when labs are installed and it was a lab's.
+    lab_session: Any = None
+    lab: Any = None
+    try:
+        from app.labs.models import LabSession
+    except ImportError:
+        pass
+    else:
+        lab_session = db.session.scalar(
+            select(LabSession)
+            .where(LabSession.sandbox_id == found.sandbox_id)
+            .order_by(LabSession.id.desc())
+            .limit(1)
+        )
+        if lab_session is not None:
+            lab = get_catalog().sections.get("labs", {}).get(lab_session.lab_slug)
+    page = render_template(
+        "sandboxes/recording.html",
+        recording=found,
+        trainee=db.session.get(User, found.user_id),
+        owner=found.user_id == current_user.id,
+        sandbox=services.sandbox_for(found.sandbox_id),
+        lab_session=lab_session,
+        lab=lab,
+        others=[r for r in services.recordings_of_sandbox(found.sandbox_id) if r.id != found.id],
+    )
+    response = Response(page)
     response.headers["Content-Security-Policy"] = PLAYER_CSP
     return response
 

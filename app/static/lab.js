@@ -14,6 +14,7 @@
   let secondsLeft = null;
   let waitingForRun = false;
   let pollTimer = null;
+  let pendingRuns = [];
 
   function post(url, body) {
     return fetch(url, {
@@ -88,7 +89,32 @@
       form.querySelectorAll("button, input[type=text]").forEach(function (b) { b.disabled = locked; });
       const left = form.querySelector(".tries-left");
       if (left) left.textContent = task.passed ? "" : check.tries_left + (check.tries_left === 1 ? " try left" : " tries left");
+      renderAnswer(form, check);
     });
+  }
+
+  // A typed answer's result goes right under its field, where the trainee is looking.
+  function answerFeedback(form, text, state) {
+    const box = form.querySelector(".answer-feedback");
+    if (!box) return;
+    if (box.textContent !== text) box.textContent = text;
+    box.className = "answer-feedback" + (state ? " is-" + state : "");
+    // The verdict on an answer just sent: bring it into view (the task panel scrolls itself).
+    if (form.dataset.awaiting && text && state !== "pending") {
+      delete form.dataset.awaiting;
+      box.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function renderAnswer(form, check) {
+    const run = Number(form.dataset.run || 0);
+    if (form.dataset.sending) return; // the answer is on its way: "Checking your answer…"
+    if (run && pendingRuns.indexOf(run) >= 0) return; // its check has not run yet
+    if (form.dataset.error) return; // the refusal stays until the next submit
+    if (check.outcome === "passed") answerFeedback(form, "Correct.", "right");
+    else if (check.outcome === "failed" || check.outcome === "error") {
+      answerFeedback(form, check.message || "That is not the answer.", "wrong");
+    } else answerFeedback(form, "", "");
   }
 
   function renderClock() {
@@ -100,6 +126,7 @@
   }
 
   function render(status) {
+    pendingRuns = status.pending_runs || [];
     secondsLeft = status.seconds_left;
     renderClock();
     status.tasks.forEach(renderTask);
@@ -184,10 +211,25 @@
       const data = new FormData(form);
       data.append("csrf_token", document.getElementById("answer-csrf").value);
       waitingForRun = true;
+      delete form.dataset.error;
+      form.dataset.run = "";
+      form.dataset.sending = "1";
+      form.dataset.awaiting = "1";
+      answerFeedback(form, "Checking your answer…", "pending");
       fetch(form.action, { method: "POST", credentials: "same-origin", body: data, headers: { "X-CSRFToken": token } })
-        .then(function (r) { return r.json().then(function (d) { if (!r.ok) throw new Error(d.error); return d; }); })
-        .then(function (status) { render(status); schedule(FAST_POLL); })
-        .catch(function (e) { notice(e.message, true); });
+        .then(function (r) { return r.json().then(function (d) { if (!r.ok) throw new Error(d.error || "The answer could not be sent (" + r.status + ")."); return d; }); })
+        .then(function (status) {
+          delete form.dataset.sending;
+          form.dataset.run = status.run || "";
+          render(status);
+          schedule(FAST_POLL);
+        })
+        .catch(function (e) {
+          waitingForRun = false;
+          delete form.dataset.sending;
+          form.dataset.error = "1";
+          answerFeedback(form, String(e.message || e), "wrong");
+        });
     });
   });
 

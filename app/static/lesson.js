@@ -1,5 +1,19 @@
-// Report reading time while the lesson is visible, in 30-second beats.
+// Report reading time while the lesson is visible, in 30-second beats; mark a press of
+// "Mark complete" as under way so that it is not sent twice.
 (function () {
+  const form = document.querySelector("form.complete-form");
+  if (form) {
+    form.addEventListener("submit", function () {
+      const button = form.querySelector("button[type=submit]");
+      if (!button) return;
+      // Disabled after the browser has taken the form's values, so the press still counts.
+      setTimeout(function () {
+        button.disabled = true;
+        button.textContent = "Marking complete…";
+      }, 0);
+    });
+  }
+
   const article = document.querySelector("article[data-heartbeat]");
   if (!article) return;
   const url = article.dataset.heartbeat;

@@ -116,9 +116,21 @@
       term.onData(function (data) { self.send({ type: "input", data: data }); });
       term.onResize(function (size) { self.send({ type: "resize", cols: size.cols, rows: size.rows }); });
     }
+    term.onResize(function (size) { self.announceSize(size.cols, size.rows); });
+    this.announceSize(term.cols, term.rows);
     if (window.ResizeObserver) {
       new ResizeObserver(function () { if (!self.readonly) { self.fit.fit(); } }).observe(this.screen);
     }
+  };
+
+  // The page may adapt to the terminal's size (the lab workspace warns under 80 columns): the
+  // size is kept on the panel as data-cols / data-rows and announced as an event.
+  Panel.prototype.announceSize = function (cols, rows) {
+    this.root.setAttribute("data-cols", cols);
+    this.root.setAttribute("data-rows", rows);
+    this.root.dispatchEvent(new CustomEvent("academy:terminal-size", {
+      bubbles: true, detail: { cols: cols, rows: rows }
+    }));
   };
 
   Panel.prototype.connect = function () {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -269,3 +271,43 @@ def test_evidence_shows_tampering_and_the_platforms_own_task_times(
     page = client.get(f"/labs/sessions/{running.id}").get_data(as_text=True)
     assert "tampering suspected" in page
     assert "the ops script backup.sh differs" in page
+
+
+def test_a_wrong_answers_message_is_shown_next_to_its_field(app, client, running, fake_sandbox):
+    token = csrf_token(client, f"/labs/sessions/{running.id}/work")
+    wrong = str(int(running.values["port"]) + 1)
+    response = client.post(
+        f"/labs/sessions/{running.id}/answer",
+        data={"check_id": "port-answer", "answer": wrong, "csrf_token": token},
+    )
+    assert response.status_code == 200
+    fake_sandbox.done = True
+    fake_sandbox.remembered["LAB_PORT"] = str(running.values["port"])
+    jobs.tick(app)
+    status = client.get(f"/labs/sessions/{running.id}/status").get_json()
+    check = status["tasks"][1]["checks"][0]
+    assert check["outcome"] == "failed"
+    assert check["message"]
+    page = client.get(f"/labs/sessions/{running.id}/work").get_data(as_text=True)
+    form = re.search(r'<form class="answer-form" data-check="port-answer".*?</form>', page, re.S)
+    assert form
+    feedback_id = "answer-feedback-answer-port-port-answer"
+    assert f'aria-describedby="{feedback_id}"' in form.group(0)
+    assert (
+        f'<p class="answer-feedback is-wrong" id="{feedback_id}" role="status" '
+        f'aria-live="polite">{html.escape(check["message"])}</p>'
+    ) in form.group(0)
+
+
+def test_lab_and_task_titles_not_ids(app, client, running, fake_sandbox):
+    client.post(
+        f"/labs/sessions/{running.id}/check", json={"task": "make-file"}, headers=headers(client)
+    )
+    jobs.tick(app)
+    index = client.get("/labs").get_data(as_text=True)
+    sessions = index[index.index('id="my-sessions"') :]
+    assert "<td>Probe every check kind</td>" in sessions
+    assert "<td>probe</td>" not in sessions
+    evidence = client.get(f"/labs/sessions/{running.id}").get_data(as_text=True)
+    assert "<br><small>Write the marker file</small>" in evidence
+    assert "<br><small>make-file</small>" not in evidence

@@ -12,7 +12,7 @@ import pytest
 
 from app.extensions import db
 from app.sandboxes import recordings, supervisor
-from app.sandboxes.bench import Figures
+from app.sandboxes.bench import Figures, Fill
 from app.sandboxes.streams import read_frames
 from app.sandboxes.terminal import terminal_size
 
@@ -63,15 +63,21 @@ def test_recordings_are_asciicast_v2_with_split_characters_joined(tmp_path):
     assert size == path.stat().st_size
 
 
-def test_a_runaway_recording_stops_at_its_size_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(recordings, "MAX_BYTES", 2000)
+def test_a_runaway_recording_stops_at_its_size_limit(tmp_path):
     path = tmp_path / "big.cast"
-    writer = recordings.CastWriter(path, 80, 24, "prod")
+    writer = recordings.CastWriter(path, 80, 24, "prod", max_bytes=2000)
     for _ in range(200):
         writer.output(b"y\r\n" * 10)
     writer.close()
     assert path.stat().st_size < 3000
     assert "size limit" in path.read_text(encoding="utf-8")
+    # A reconnect appends, and the limit counts every connection's bytes together.
+    again = recordings.CastWriter(path, 100, 30, "prod", max_bytes=2000)
+    again.output(b"more output\r\n")
+    again.close()
+    text = path.read_text(encoding="utf-8")
+    assert "more output" not in text
+    assert sum(1 for line in text.splitlines() if line.startswith("{")) == 1
 
 
 def test_following_a_recording_yields_events_until_it_is_finished(tmp_path):
@@ -170,3 +176,9 @@ def test_benchmark_percentiles_and_json_keys(values, p50, p95):
     assert published["warm_p50_s"] == pytest.approx(p50)
     assert published["cold_p95_s"] == pytest.approx(p95)
     assert published["capacity"] == 270
+    figures.fill = Fill(target=150, started=150, seconds=300.0, limit="reached", mem_mb=12000.0)
+    filled = figures.as_json()
+    assert filled["capacity_started"] == 150
+    assert filled["fill_mem_per_host_mb"] == 80.0
+    assert {"fill_seconds", "fill_limit", "fill_cpu_percent", "cleaned_up"} <= set(filled)
+    assert any("really started at once" in line for line in figures.lines())

@@ -119,14 +119,17 @@ def test_owner_types_and_resizes_coordinator_watches_live_and_cannot_type(
     assert recording.host == "prod"
     lines = recording_file(sandbox_app, recording).read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
-    assert (header["version"], header["width"], header["height"]) == (2, 100, 30)
     events = [json.loads(line) for line in lines[1:]]
+    # One recording per host: this connection's size is the header's (when it was the first)
+    # or the resize written when it joined the recording.
+    sizes = {f"{header['width']}x{header['height']}"} | {e[2] for e in events if e[1] == "r"}
+    assert header["version"] == 2
+    assert "100x30" in sizes
     assert all(isinstance(e[0], float | int) and e[1] in ("o", "r") for e in events)
     times = [e[0] for e in events]
     assert times == sorted(times)
     assert "42-live" in "".join(e[2] for e in events if e[1] == "o")
-    resize = next(e[2] for e in events if e[1] == "r")
-    assert resize == "120x40"
+    assert "120x40" in [e[2] for e in events if e[1] == "r"]
     assert recording.bytes == recording_file(sandbox_app, recording).stat().st_size
 
 
