@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
 from app.config import ROOT, ConfigError
+from app.loadbench.cli import load as bench_load
 
 # Feature modules that contribute commands: each exposes `commands`, a list of click commands.
 FEATURE_COMMANDS = (
@@ -102,6 +103,9 @@ def sockets(host: str, port: int) -> None:
 @cli.group()
 def bench() -> None:
     """Measure the platform's speed (each benchmark builds its own data and prints figures)."""
+
+
+bench.add_command(bench_load)
 
 
 @cli.group()

@@ -40,6 +40,22 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _subnets(env: Mapping[str, str]) -> str:
+    """Read the IPv4 range sandbox networks come from: room for at least 16 small subnets."""
+    import ipaddress
+
+    raw = env.get("ACADEMY_SANDBOX_SUBNETS") or "10.213.0.0/16"
+    try:
+        network = ipaddress.IPv4Network(raw)
+    except ValueError:
+        raise ConfigError(
+            f"ACADEMY_SANDBOX_SUBNETS must be an IPv4 network like 10.213.0.0/16, got {raw!r}"
+        ) from None
+    if not 8 <= network.prefixlen <= 24:
+        raise ConfigError(f"ACADEMY_SANDBOX_SUBNETS must be a /8 to /24 range, got {raw!r}")
+    return str(network)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the platform can be configured with."""
@@ -64,6 +80,10 @@ class Settings:
     sandbox_disk_mb: int = 2048
     sandbox_allow_outbound: bool = False
     sandbox_max_hosts: int = 0  # 0: as many as the machine's memory holds at full limits
+    # The range sandbox networks take their small subnets from, and whether the platform
+    # installs and verifies the firewall rules that fence them off the host (firewall.py).
+    sandbox_subnets: str = "10.213.0.0/16"
+    sandbox_firewall: bool = True
     # Browser terminals and watchers: open sockets per user, per sandbox and per process; the
     # largest message a browser may send; where the browser opens them (empty: this origin).
     terminals_per_user: int = 4
@@ -145,6 +165,8 @@ class Settings:
             sandbox_disk_mb=_int(env, "ACADEMY_SANDBOX_DISK_MB", 2048, 256),
             sandbox_allow_outbound=_bool(env, "ACADEMY_SANDBOX_ALLOW_OUTBOUND", False),
             sandbox_max_hosts=_int(env, "ACADEMY_SANDBOX_MAX_HOSTS", 0),
+            sandbox_subnets=_subnets(env),
+            sandbox_firewall=_bool(env, "ACADEMY_SANDBOX_FIREWALL", True),
             terminals_per_user=_int(env, "ACADEMY_TERMINALS_PER_USER", 4, 1),
             terminals_per_sandbox=_int(env, "ACADEMY_TERMINALS_PER_SANDBOX", 8, 1),
             sockets_per_process=_int(env, "ACADEMY_SOCKETS_PER_PROCESS", 500, 1),

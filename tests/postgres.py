@@ -21,6 +21,7 @@ class PostgresServer:
     data_dir: Path
     port: int
     as_user: str | None
+    options: str = ""
 
     def url(self, database: str) -> str:
         """Return a SQLAlchemy URL for a database on this server."""
@@ -42,6 +43,17 @@ class PostgresServer:
         if self.as_user:
             command = ["runuser", "-u", self.as_user, "--", *command]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server (fast: connections are cut), wait, and start it again."""
+        import time
+
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        time.sleep(down_seconds)
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
+            "-o", self.options, "-w", "start",
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop the server and remove its files."""
@@ -92,6 +104,7 @@ def start() -> PostgresServer:
         f"-p {server.port} -k {data} -h 127.0.0.1 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
+    server.options = options
     server._run(
         "pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "start"
     )

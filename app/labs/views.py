@@ -74,7 +74,7 @@ def _run_after_commit(run_id: int) -> None:
     def hand_over() -> None:
         supervisor = supervisor_of(app)
         if supervisor is not None:
-            supervisor.submit(run_queued, app, run_id)
+            supervisor.submit(run_queued, app, run_id, quick=True)
 
     after_commit(hand_over)
 

@@ -168,6 +168,22 @@ def sandboxes_prune(pool: bool) -> None:
     )
 
 
+@sandboxes.command("firewall")
+@click.option("--check", is_flag=True, help="Only verify the rules; change nothing.")
+@with_appcontext
+def sandboxes_firewall(check: bool) -> None:
+    """Install (or verify) the rules that fence sandbox networks off this host."""
+    from app.sandboxes.firewall import firewall_for
+
+    firewall = firewall_for(current_app.config["ACADEMY"])
+    state = firewall.check() if check else firewall.install()
+    for rule in state.rules:
+        click.echo(rule)
+    if not state.active:
+        raise click.ClickException(f"host isolation is not active: {state.reason}")
+    click.echo(f"host isolation: {state.reason}")
+
+
 # -- worker -------------------------------------------------------------------------------------
 
 
@@ -196,13 +212,20 @@ def worker() -> None:
 
 @click.command("sandboxes")
 @click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--fill",
+    default=150,
+    show_default=True,
+    type=click.IntRange(0, 2000),
+    help="Start idle sandboxes until this many hosts run at once (or a limit); 0 skips it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def bench_sandboxes(runs: int, as_json: bool) -> None:
-    """Time claim-to-ready (warm and cold), idle memory per sandbox and capacity."""
+def bench_sandboxes(runs: int, fill: int, as_json: bool) -> None:
+    """Time claim-to-ready (warm and cold), idle cost, and capacity by filling the machine."""
     from app.sandboxes.bench import run_benchmark
 
     try:
-        figures = run_benchmark(runs, log=(lambda line: click.echo(line, err=True)))
+        figures = run_benchmark(runs, log=(lambda line: click.echo(line, err=True)), fill=fill)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
     if as_json:

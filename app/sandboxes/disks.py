@@ -3,7 +3,8 @@
 Docker's overlay2 on ext4 has no per-container quota, so a trainee's `dd` would fill the
 machine. Each host instead gets its own small ext4 file system: a sparse file, formatted and
 attached to a loop device, handed to the engine as a local volume mounted at /srv. A full /srv
-fails with ENOSPC inside the sandbox and nowhere else. Where loop devices cannot be used (not
+fails with ENOSPC inside the sandbox and nowhere else; it is mounted with `discard`, so deleting
+files returns their blocks to the machine. Where loop devices cannot be used (not
 root, no loop support, or a remote engine that cannot see this machine's devices) the disk is a
 size-capped tmpfs instead, which the memory limit also bounds.
 """
@@ -83,7 +84,9 @@ class SandboxDisks:
         self.api.create_volume(
             name=volume,
             driver="local",
-            driver_opts={"type": "ext4", "device": device},
+            # discard: files deleted in /srv punch holes in the sparse file, so the machine gets
+            # the space back at once instead of when the sandbox is destroyed.
+            driver_opts={"type": "ext4", "device": device, "o": "discard"},
             labels=labels,
         )
         return Disk(mount=Mount(target="/srv", source=volume, type="volume"))

@@ -13,9 +13,11 @@ from app.auth.models import User
 from app.clock import utcnow
 from app.config import Settings
 from app.extensions import db
+from app.sandboxes.capacity import Capacity, machine_memory_mb
 from app.sandboxes.engine import engine_url
+from app.sandboxes.firewall import FirewallState, firewall_for
 from app.sandboxes.models import POOL_PURPOSE, Sandbox, SandboxStatus
-from app.sandboxes.pool import host_capacity, hosts_in_use, machine_memory_mb, pool_profiles
+from app.sandboxes.pool import Backoff, capacity, pool_profiles, start_backoff
 from app.sandboxes.runtime import SandboxUnavailable, get_runtime
 from app.sandboxes.services import deadline
 
@@ -30,6 +32,8 @@ class PoolLine:
     warm: int
     starting: int
     target: int
+    # Failed starts in a row, with when the pool tries again (None: the last start worked).
+    backoff: Backoff | None = None
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Overview:
     hosts_in_use: int
     machine_memory_mb: int
     memory_per_host_mb: int
+    capacity: Capacity
+    firewall: FirewallState
     pool: list[PoolLine] = field(default_factory=list)
     live: list[SandboxLine] = field(default_factory=list)
     ended: list[SandboxLine] = field(default_factory=list)
@@ -68,15 +74,18 @@ def overview(app: Flask) -> Overview:
         disks = runtime.disks.describe()
     except SandboxUnavailable as unavailable:
         problem = unavailable.reason
+    room = capacity(app, settings)
     result = Overview(
         engine=engine_url(settings),
         problem=problem,
         version=version,
         disks=disks,
-        capacity_hosts=host_capacity(settings),
-        hosts_in_use=hosts_in_use(),
+        capacity_hosts=room.hosts,
+        hosts_in_use=room.in_use,
         machine_memory_mb=machine_memory_mb(),
         memory_per_host_mb=settings.sandbox_memory_mb,
+        capacity=room,
+        firewall=firewall_for(settings).state(),
     )
     over = [SandboxStatus.DESTROYED.value, SandboxStatus.FAILED.value]
     rows = db.session.scalars(
@@ -95,6 +104,7 @@ def overview(app: Flask) -> Overview:
     counts: Counter[tuple[str, str]] = Counter(
         (s.profile, s.status) for s in rows if s.owner_id is None and s.purpose == POOL_PURPOSE
     )
+    now = utcnow()
     for profile in pool_profiles(app):
         result.pool.append(
             PoolLine(
@@ -102,6 +112,7 @@ def overview(app: Flask) -> Overview:
                 counts[(profile, SandboxStatus.WARM.value)],
                 counts[(profile, SandboxStatus.STARTING.value)],
                 settings.sandbox_pool_size,
+                start_backoff(profile, now),
             )
         )
     for sandbox in rows:

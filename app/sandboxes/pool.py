@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, text, update
@@ -14,7 +14,9 @@ from sqlalchemy import func, select, text, update
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.extensions import db
+from app.sandboxes.capacity import Capacity, measure
 from app.sandboxes.engine import lab_images
+from app.sandboxes.firewall import firewall_for
 from app.sandboxes.models import LIVE, POOL_PURPOSE, Sandbox, SandboxStatus
 from app.sandboxes.runtime import BUILD_HINT, Limits, SandboxUnavailable, get_runtime
 from app.sandboxes.services import DEFAULT_PROFILE, ProfileError, parse_profile
@@ -22,33 +24,75 @@ from app.sandboxes.supervisor import submit
 
 log = logging.getLogger("academy.sandboxes")
 
-READY_TIMEOUT = 90.0
+# A loaded machine (many boots at once, other work) can take minutes to boot a sandbox.
+READY_TIMEOUT = 180.0
 # How long a request may wait for an unreachable engine before it is failed with the reason.
 REQUEST_PATIENCE = timedelta(minutes=5)
-# Memory kept back for the platform, its database and the operating system.
-RESERVED_MB = 2048
 # Profiles kept warm besides the default one and those requested lately: labs append
 # "module:function" names; each function takes the app and returns profile keys.
 PROFILE_SOURCES: list[str] = []
 RECENT = timedelta(days=7)
+# Pool sandboxes booting at once: each boot takes most of a core for a few seconds, and the
+# capacity checks see the memory and disk of the ones already running before the next start.
+POOL_STARTS_AT_ONCE = 3
+# After a failed start, a profile's pool waits BACKOFF_FIRST, doubling per failure in a row up to
+# BACKOFF_MAX, instead of retrying on every tick.
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=10)
+BACKOFF_WINDOW = timedelta(hours=6)
 
 
 # -- capacity ---------------------------------------------------------------------------------
 
 
-def machine_memory_mb() -> int:
-    """Return this machine's memory in MB."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1024 * 1024))
-    except (ValueError, OSError):
-        return 4096
+def capacity(app: Flask, settings: Settings) -> Capacity:
+    """Return the machine's capacity with the hosts live sandboxes hold (see capacity.py)."""
+    return measure(app, settings, hosts_in_use())
 
 
 def host_capacity(settings: Settings) -> int:
-    """Return how many hosts may run at once: each may use its whole memory limit."""
-    if settings.sandbox_max_hosts:
-        return settings.sandbox_max_hosts
-    return max(1, (machine_memory_mb() - RESERVED_MB) // settings.sandbox_memory_mb)
+    """Return how many hosts may run at once (memory, CPU, disk and networks together)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return capacity(app, settings).hosts
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """A profile's recent failed starts in a row, and when the pool may try it again."""
+
+    failures: int
+    retry_at: datetime
+    error: str
+
+    def waiting(self, now: datetime) -> bool:
+        """Tell whether the pool must still wait."""
+        return now < self.retry_at
+
+
+def start_backoff(profile: str, now: datetime) -> Backoff | None:
+    """Return the profile's run of failed starts (newest first, until one that became ready)."""
+    rows = db.session.execute(
+        select(Sandbox.status, Sandbox.ready_at, Sandbox.error, Sandbox.destroyed_at)
+        .where(
+            Sandbox.profile == profile,
+            Sandbox.created_at >= now - BACKOFF_WINDOW,
+            Sandbox.status.notin_([SandboxStatus.REQUESTED.value, SandboxStatus.STARTING.value]),
+        )
+        .order_by(Sandbox.created_at.desc())
+        .limit(12)
+    ).all()
+    failures, last_at, error = 0, None, ""
+    for status, ready_at, row_error, destroyed_at in rows:
+        if ready_at is not None:
+            break
+        if status == SandboxStatus.FAILED.value:
+            failures += 1
+            if last_at is None:
+                last_at, error = destroyed_at or now, row_error or "unknown error"
+    if not failures or last_at is None:
+        return None
+    delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1))
+    return Backoff(failures, as_utc(last_at) + delay, error)
 
 
 def hosts_in_use() -> int:
@@ -143,13 +187,17 @@ def _start_requested(app: Flask, settings: Settings) -> None:
     ).all()
     if not requested:
         return
-    free = host_capacity(settings) - hosts_in_use()
+    room = capacity(app, settings)
+    free = room.hosts - room.in_use
+    isolation = firewall_for(settings).problem()
     starting = []
     now = utcnow()
     for sandbox in requested:
         try:
             hosts = parse_profile(sandbox.profile)
             get_runtime(app, images=[h.image for h in hosts])
+            if isolation:
+                raise SandboxUnavailable(isolation)
         except ProfileError as error:
             _mark_failed(sandbox, str(error))
             continue
@@ -158,6 +206,9 @@ def _start_requested(app: Flask, settings: Settings) -> None:
                 _mark_failed(sandbox, problem.reason)
             else:
                 sandbox.progress = f"Waiting: {problem.reason}"
+            continue
+        if room.refusal:
+            sandbox.progress = f"Waiting for room: {room.refusal}"
             continue
         if len(hosts) > free:
             free += _evict_warm(len(hosts) - free, keep=sandbox.profile)
@@ -222,17 +273,31 @@ def fill_pool(app: Flask) -> None:
             .group_by(Sandbox.profile)
         ).all()
     )
-    free = host_capacity(settings) - hosts_in_use()
+    room = capacity(app, settings)
+    if room.refusal:
+        return
+    free = room.hosts - room.in_use
+    booting = db.session.scalar(
+        select(func.count()).where(
+            Sandbox.owner_id.is_(None), Sandbox.status == SandboxStatus.STARTING.value
+        )
+    )
+    slots = POOL_STARTS_AT_ONCE - int(booting or 0)
+    now = utcnow()
     made = []
     for profile in pool_profiles(app):
         try:
             size = len(parse_profile(profile))
         except ProfileError:
             continue
+        backoff = start_backoff(profile, now)
+        if backoff is not None and backoff.waiting(now):
+            continue  # shown on the admin page; tried again at retry_at
         for _ in range(settings.sandbox_pool_size - int(pooled.get(profile, 0))):
-            if size > free:
+            if size > free or slots <= 0:
                 break
             free -= size
+            slots -= 1
             sandbox = Sandbox(
                 profile=profile,
                 status=SandboxStatus.STARTING.value,

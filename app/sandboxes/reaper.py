@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
 
+import docker
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.extensions import db
+from app.sandboxes.disks import LOOP
 from app.sandboxes.models import LIVE, Sandbox, SandboxStatus
-from app.sandboxes.runtime import DockerRuntime, HostState, SandboxUnavailable, get_runtime
+from app.sandboxes.runtime import (
+    DockerRuntime,
+    HostState,
+    SandboxUnavailable,
+    container_name,
+    get_runtime,
+)
 from app.sandboxes.services import WARNING_MINUTES, ProfileError, deadline, parse_profile
 from app.sandboxes.supervisor import in_flight, submit
 
@@ -96,8 +105,9 @@ def reconcile(app: Flask) -> dict[str, int]:
     """Make the engine and the database agree; return what was done.
 
     Containers of this platform without a live row are removed; live rows whose containers
-    vanished or stopped are marked failed with the reason; starts abandoned by a worker that went
-    away are retried (owned) or dropped (pool); disks nobody uses are released.
+    vanished or stopped are marked failed with the reason (a paused host is resumed, a missing
+    or stopped probe started again); starts abandoned by a worker that went away are retried
+    (owned) or dropped (pool); networks, volumes and disks nobody uses are released.
     """
     try:
         runtime = get_runtime(app, images=[])
@@ -108,18 +118,22 @@ def reconcile(app: Flask) -> dict[str, int]:
     states: dict[str, list[HostState]] = defaultdict(list)
     for state in runtime.host_states():
         states[state.sandbox_id].append(state)
+    # Networks, volumes and disk files too, before the rows, for the same reason.
+    networks = runtime.network_ids()
+    leftovers = runtime.leftover_ids()
+    disk_ids = runtime.disks.known_ids()
     rows = {
         s.id: s
         for s in db.session.scalars(
             select(Sandbox).where(
                 or_(
-                    Sandbox.id.in_(list(states)),
+                    Sandbox.id.in_(list(states) + list(leftovers | disk_ids)),
                     Sandbox.status.in_([s.value for s in LIVE] + [SandboxStatus.EXPIRED.value]),
                 )
             )
         )
     }
-    done = {"orphans": 0, "failed": 0, "restarted": 0, "disks": 0}
+    done = {"orphans": 0, "failed": 0, "restarted": 0, "disks": 0, "repaired": 0}
     for sandbox_id in states:
         row = rows.get(sandbox_id)
         if row is None or row.status in (SandboxStatus.DESTROYED.value, SandboxStatus.FAILED.value):
@@ -131,7 +145,12 @@ def reconcile(app: Flask) -> dict[str, int]:
             SandboxStatus.CLAIMED.value,
             SandboxStatus.READY.value,
         ):
-            problem = _vanished(row, states.get(row.id, []))
+            states[row.id] = _resume_paused(runtime, states.get(row.id, []))
+            problem = _vanished(row, states.get(row.id, [])) or (
+                None
+                if row.id in networks
+                else "Its network disappeared from the engine (removed outside the platform)."
+            )
             if problem and _mark(
                 row.id,
                 row.status,
@@ -147,11 +166,54 @@ def reconcile(app: Flask) -> dict[str, int]:
         elif row.status == SandboxStatus.STARTING.value and _stale(row):
             done["restarted"] += _restart_stale(runtime, row)
     live = {r.id for r in rows.values() if r.status in {s.value for s in LIVE}}
-    for sandbox_id in runtime.disks.known_ids() - live - set(states):
+    # A start that died between making the network (or a disk volume) and its first host.
+    for sandbox_id in leftovers - live - set(states):
+        runtime.destroy(sandbox_id)
+        done["orphans"] += 1
+    for sandbox_id in disk_ids - leftovers - live - set(states):
         runtime.disks.release(sandbox_id)
         done["disks"] += 1
+    done["repaired"] += _restore_probes(runtime, rows, states)
     db.session.commit()
     return done
+
+
+def _resume_paused(runtime: DockerRuntime, states: list[HostState]) -> list[HostState]:
+    """Resume hosts someone paused on the engine (the platform never pauses them)."""
+    resumed = []
+    for state in states:
+        if not state.running and "(Paused)" in state.status:
+            log.warning(
+                "host %s of sandbox %s was paused; resuming it", state.host, state.sandbox_id
+            )
+            try:
+                runtime.api.unpause(container_name(state.sandbox_id, state.host))
+                state = dataclasses.replace(state, running=True, status="Up (resumed)")
+            except docker.errors.APIError as error:
+                log.warning("could not resume %s: %s", state.host, error)
+        resumed.append(state)
+    return resumed
+
+
+def _restore_probes(
+    runtime: DockerRuntime, rows: dict[str, Sandbox], states: dict[str, list[HostState]]
+) -> int:
+    """Start again the probes of ready sandboxes' running hosts that lost theirs."""
+    if runtime.disks.mode != LOOP:
+        return 0
+    probes = runtime.probe_states()
+    restored = 0
+    for row in rows.values():
+        if row.status not in (
+            SandboxStatus.WARM.value,
+            SandboxStatus.CLAIMED.value,
+            SandboxStatus.READY.value,
+        ):
+            continue
+        for state in states.get(row.id, []):
+            if state.running and not probes.get((row.id, state.host)):
+                restored += int(runtime.restore_probe(row.id, state.host))
+    return restored
 
 
 def _vanished(row: Sandbox, states: list[HostState]) -> str | None:

@@ -20,9 +20,11 @@ from flask import Flask
 from app.config import Settings
 from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
 from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
+from app.sandboxes.firewall import Firewall, Plan, firewall_for
 from app.sandboxes.probes import PROBE_LABEL, probe_name, run_probe, start_probe, target_for
 from app.sandboxes.run_options import run_options
 from app.sandboxes.streams import ExecResult, PtyChannel, open_login_shell, run_command
+from app.sandboxes.subnets import SandboxNetworks, SubnetUse
 
 log = logging.getLogger("academy.sandboxes")
 
@@ -93,13 +95,25 @@ class DockerRuntime:
     """Sandboxes as containers on one Docker engine."""
 
     def __init__(
-        self, client: docker.DockerClient, url: str, scope: str, disks: SandboxDisks
+        self,
+        client: docker.DockerClient,
+        url: str,
+        scope: str,
+        disks: SandboxDisks,
+        *,
+        networks: SandboxNetworks | None = None,
+        firewall: Firewall | None = None,
     ) -> None:
         self.client = client
         self.api: docker.APIClient = client.api
         self.url = url
         self.scope = scope
         self.disks = disks
+        # Networks come from the platform's range; none is made without the host firewall.
+        self.networks = networks or SandboxNetworks(DEFAULT_SUBNETS)
+        self.firewall = firewall or Firewall(
+            Plan(DEFAULT_SUBNETS, False), required=True, local=url.startswith("unix://")
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -115,14 +129,19 @@ class DockerRuntime:
         """Create and start the sandbox's hosts on a private network of their own."""
         labels = {LABEL: sandbox_id, SCOPE_LABEL: self.scope}
         network = network_name(sandbox_id)
+        problem = self.firewall.problem()
+        if problem:
+            raise SandboxUnavailable(problem)
         try:
-            # --internal: no route out of the network, so no outbound connections.
-            self.api.create_network(
+            # --internal: no route out of the network, so no outbound connections; a small
+            # subnet of the platform's range (subnets.py), fenced off the host (firewall.py).
+            self.networks.create(
+                self.api,
                 network,
-                driver="bridge",
+                sandbox_id=sandbox_id,
+                hosts=len(hosts),
                 internal=not allow_outbound,
                 labels=labels,
-                check_duplicate=True,
             )
             for host in hosts:
                 if on_progress:
@@ -282,6 +301,10 @@ class DockerRuntime:
         """Run a check script in the host's probe, out of the trainee's reach (see probes.py)."""
         host_container = container_name(sandbox_id, host)
         try:
+            if self.disks.mode == LOOP and not self.restore_probe(sandbox_id, host):
+                return ExecResult(
+                    -1, "", f"the probe of {host} is missing and could not be restored", 0.0, False
+                )
             target = target_for(self.api, host_container, probe_name(sandbox_id, host))
             return run_probe(
                 self.api,
@@ -300,6 +323,52 @@ class DockerRuntime:
             return ExecResult(
                 -1, "", f"cannot probe {host}: {error.explanation or error}", 0.0, False
             )
+
+    def restore_probe(self, sandbox_id: str, host: str) -> bool:
+        """Start the host's probe again if it stopped or was removed; False if that failed.
+
+        Checks never fall back to running inside the trainee's host while its disk can be
+        shared: a probe that vanished (removed by hand, lost in an engine restart) comes back.
+        """
+        name = probe_name(sandbox_id, host)
+        try:
+            info = self.api.inspect_container(name)
+        except docker.errors.NotFound:
+            info = None
+        try:
+            if info is not None:
+                if not info["State"]["Running"]:
+                    log.warning("probe %s was stopped; starting it again", name)
+                    self.api.start(name)
+                return True
+            host_info = self.api.inspect_container(container_name(sandbox_id, host))
+            if not host_info["State"]["Running"]:
+                return False
+            volume = next(
+                (
+                    m.get("Name")
+                    for m in host_info.get("Mounts", [])
+                    if m.get("Destination") == "/srv"
+                ),
+                None,
+            )
+            if volume is None:
+                return False
+            log.warning("probe %s was missing; starting a new one", name)
+            labels = {LABEL: sandbox_id, SCOPE_LABEL: self.scope}
+            start_probe(
+                self.api,
+                sandbox_id,
+                host,
+                host_info["Config"]["Image"],
+                volume,
+                network_name(sandbox_id),
+                labels,
+            )
+            return True
+        except docker.errors.APIError as error:
+            log.warning("could not restore probe %s: %s", name, error)
+            return False
 
     def open_pty(self, sandbox_id: str, host: str, user: str, cols: int, rows: int) -> PtyChannel:
         """Start a login shell for user in the host on a terminal of the given size."""
@@ -324,6 +393,33 @@ class DockerRuntime:
             for c in containers
             if PROBE_LABEL not in c["Labels"]
         ]
+
+    def probe_states(self) -> dict[tuple[str, str], bool]:
+        """Return (sandbox id, host) → whether its probe runs, for every probe of this scope."""
+        containers = self.api.containers(all=True, filters={"label": f"{SCOPE_LABEL}={self.scope}"})
+        return {
+            (c["Labels"].get(LABEL, ""), c["Labels"][PROBE_LABEL]): c.get("State") == "running"
+            for c in containers
+            if PROBE_LABEL in c["Labels"]
+        }
+
+    def network_ids(self) -> set[str]:
+        """Return the ids of sandboxes of this scope that have a network on the engine."""
+        scope = {"label": f"{SCOPE_LABEL}={self.scope}"}
+        found = {(n.get("Labels") or {}).get(LABEL, "") for n in self.api.networks(filters=scope)}
+        return found - {""}
+
+    def leftover_ids(self) -> set[str]:
+        """Return the ids of sandboxes of this scope with a network or volume on the engine."""
+        scope = {"label": f"{SCOPE_LABEL}={self.scope}"}
+        found = self.network_ids()
+        for volume in self.api.volumes(filters=scope).get("Volumes") or []:
+            found.add((volume.get("Labels") or {}).get(LABEL, ""))
+        return found - {""}
+
+    def subnet_usage(self) -> SubnetUse:
+        """Return how many sandbox subnets are free in the platform's range."""
+        return self.networks.usage(self.api)
 
     def alive(self, sandbox_id: str) -> bool:
         """Tell whether every host of the sandbox exists and runs."""
@@ -374,6 +470,7 @@ class DockerRuntime:
 # -- the application's runtime ----------------------------------------------------------------
 
 CHECK_SECONDS = 5.0
+DEFAULT_SUBNETS = "10.213.0.0/16"
 
 
 class _RuntimeState:
@@ -422,7 +519,14 @@ def _check(state: _RuntimeState, settings: Settings, images: list[str]) -> str |
             local = url.startswith("unix://")
             mode = LOOP if loop_devices_usable(local) else TMPFS
             disks = SandboxDisks(client.api, settings.instance_dir / "sandbox-disks", mode)
-            state.runtime = DockerRuntime(client, url, scope_for(settings), disks)
+            state.runtime = DockerRuntime(
+                client,
+                url,
+                scope_for(settings),
+                disks,
+                networks=SandboxNetworks(settings.sandbox_subnets),
+                firewall=firewall_for(settings),
+            )
         state.runtime.api.ping()
         missing = state.runtime.missing_images(images)
     except docker.errors.DockerException as error:

@@ -24,6 +24,8 @@ log = logging.getLogger("academy.supervisor")
 # Run every tick, in this order, each in its own app context: "module:function", taking (app).
 # Other features append their own (lab setups, queued checks).
 TASKS: list[str] = [
+    # Installs the host firewall on the first tick, then verifies (and repairs) it every 30 s.
+    "app.sandboxes.firewall:verify_periodically",
     "app.sandboxes.reaper:reconcile_periodically",
     "app.sandboxes.pool:fulfil_requests",
     "app.sandboxes.reaper:reap_expired",
@@ -33,6 +35,13 @@ TASKS: list[str] = [
 
 TICK_SECONDS = 0.5
 JOB_WORKERS = 4
+# Short jobs someone is waiting for (a Check press) get threads of their own, so they never
+# queue behind sandbox starts and lab setups that hold a job thread for tens of seconds.
+QUICK_WORKERS = 4
+# Run every QUICK_TICK by a loop of their own, beside TASKS: cheap tasks that only hand out
+# quick jobs (queued check runs), so a press is picked up without waiting for a whole tick.
+QUICK_TASKS: list[str] = []
+QUICK_TICK = 0.1
 EXTENSION = "academy.supervisor"
 
 
@@ -45,6 +54,9 @@ class Supervisor:
         self.app = app
         self.tick = tick
         self.jobs = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-job")
+        self.quick = ThreadPoolExecutor(
+            max_workers=QUICK_WORKERS, thread_name_prefix="sandbox-quick"
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -63,8 +75,11 @@ class Supervisor:
     def run(self) -> None:
         """Reconcile with the engine once, then run the tasks until stop() is called."""
         self.app.extensions[EXTENSION] = self
+        self._call("app.sandboxes.firewall:install_at_start")
         self._call("app.sandboxes.reaper:reconcile")
         log.info("supervisor running (%d tasks, tick %.1f s)", len(TASKS), self.tick)
+        if QUICK_TASKS:
+            threading.Thread(target=self._run_quick, name="sandbox-quick-loop", daemon=True).start()
         while not self._stop.is_set():
             self.run_once()
             self._wake.wait(self.tick)
@@ -77,6 +92,12 @@ class Supervisor:
                 return
             self._call(dotted)
         self.ticks += 1
+
+    def _run_quick(self) -> None:
+        while not self._stop.is_set():
+            for dotted in list(QUICK_TASKS):
+                self._call(dotted)
+            self._stop.wait(QUICK_TICK)
 
     def _call(self, dotted: str) -> None:
         module_name, _, function = dotted.partition(":")
@@ -104,19 +125,22 @@ class Supervisor:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.jobs.shutdown(wait=True, cancel_futures=True)
+        self.quick.shutdown(wait=True, cancel_futures=True)
         if self.app.extensions.get(EXTENSION) is self:
             del self.app.extensions[EXTENSION]
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def submit(self, fn: Callable[..., None], *args: Any) -> bool:
-        """Run fn(*args) on the job pool in its own app context; False if already running."""
+    def submit(self, fn: Callable[..., None], *args: Any, quick: bool = False) -> bool:
+        """Run fn(*args) on the job pool (quick: the quick one) in its own app context; False
+        if already running."""
         key = (fn.__module__, fn.__qualname__, *args)
+        pool = self.quick if quick else self.jobs
         with self._lock:
             if key in self._in_flight:
                 return False
             try:
-                self._in_flight[key] = self.jobs.submit(self._job, key, fn, args)
+                self._in_flight[key] = pool.submit(self._job, key, fn, args)
             except RuntimeError:  # shutting down
                 return False
         return True
@@ -159,12 +183,12 @@ def supervisor_of(app: Flask) -> Supervisor | None:
     return found if isinstance(found, Supervisor) else None
 
 
-def submit(fn: Callable[..., None], *args: Any) -> bool:
+def submit(fn: Callable[..., None], *args: Any, quick: bool = False) -> bool:
     """Queue a job on the current app's supervisor (run it here and now when there is none)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     supervisor = supervisor_of(app)
     if supervisor is not None:
-        return supervisor.submit(fn, *args)
+        return supervisor.submit(fn, *args, quick=quick)
     fn(*args)
     return True
 

@@ -1,14 +1,17 @@
 #!/bin/bash
-# restore-staging setup on prod (root): this session's marker donations, last night's backup
-# published on the private backup share (HTTP, basic auth, port 8080), then the day's changes
-# that the backup must NOT contain.
+# restore-staging setup on prod (root): this session's marker donations and the donation the
+# donor complains about, last night's backup published on the private backup share (HTTP, basic
+# auth, port 8080), then the day's changes that the backup must NOT contain (new donations,
+# refunds, deletions, among them the complained-about donation). The trainee works on staging
+# and can reach prod only through the share and its public HTTPS.
 set -euo pipefail
-: "${LAB_MARKER:?}" "${LAB_ROWS:?}" "${LAB_SHARE_PW:?}" "${LAB_CHARITY:?}"
+: "${LAB_MARKER:?}" "${LAB_ROWS:?}" "${LAB_SHARE_PW:?}" "${LAB_CHARITY:?}" "${LAB_REF:?}" "${LAB_AMOUNT:?}"
+[[ $LAB_MARKER =~ ^[a-z0-9]+$ && $LAB_REF =~ ^[a-z0-9]+$ && $LAB_AMOUNT =~ ^[0-9]+$ ]]
 SHARE=/var/backups/offsite
 psql_prod() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d impactlink_prod "$@"; }
 
 # 1. Before the backup: donations to one charity, each identified by the session's marker.
-psql_prod -v marker="$LAB_MARKER" -v rows="$LAB_ROWS" -v pick="$LAB_CHARITY" <<'SQL'
+psql_prod -v marker="$LAB_MARKER" -v rows="$LAB_ROWS" -v pick="$LAB_CHARITY" -v ref="$LAB_REF" -v amount="$LAB_AMOUNT" <<'SQL'
 CREATE TEMP TABLE chosen AS
 SELECT id FROM charities WHERE verification_status = 'verified'
  ORDER BY registration_number
@@ -27,6 +30,12 @@ UPDATE charities SET total_donations_received = total_donations_received
        + (SELECT sum(amount) FROM donations WHERE stripe_payment_intent_id LIKE 'pi_' || :'marker' || '\_%'),
        updated_at = now()
  WHERE id = (SELECT id FROM chosen);
+INSERT INTO donations (donor_id, charity_id, amount, currency, transaction_fee, net_amount,
+                       payment_method, payment_status, stripe_payment_intent_id, created_at, updated_at)
+SELECT d.id, c.id, :amount, 'ZAR', round(:amount * 0.029 + 2, 2), :amount - round(:amount * 0.029 + 2, 2),
+       'credit_card', 'completed', 'pi_' || :'ref', now() - interval '9 hours', now() - interval '9 hours'
+  FROM (SELECT id FROM users WHERE user_type = 'donor' ORDER BY email LIMIT 1 OFFSET :pick % 500) d,
+       (SELECT id FROM chosen) c;
 SQL
 
 # 2. Last night's backup, with the ops script, published on the share.
@@ -63,8 +72,9 @@ ln -sf /etc/nginx/sites-available/backup-share /etc/nginx/sites-enabled/backup-s
 nginx -t -q
 systemctl reload nginx
 
-# 3. The day goes on after the backup: new donations, two refunds, three donations removed.
-psql_prod -v marker="$LAB_MARKER" -v rows="$LAB_ROWS" <<'SQL'
+# 3. The day goes on after the backup: new donations, two refunds, four donations removed (the
+# complained-about one among them).
+psql_prod -v marker="$LAB_MARKER" -v rows="$LAB_ROWS" -v ref="$LAB_REF" <<'SQL'
 INSERT INTO donations (id, donor_id, charity_id, amount, currency, transaction_fee, net_amount,
                        payment_method, payment_status, stripe_payment_intent_id, is_anonymous)
 SELECT md5(:'marker' || ':late:' || i)::uuid, NULL, d.charity_id, 100 + i, 'ZAR', 0, 100 + i,
@@ -76,4 +86,5 @@ UPDATE donations SET payment_status = 'refunded', updated_at = now()
 DELETE FROM donations WHERE id IN (
     SELECT id FROM donations WHERE stripe_payment_intent_id NOT LIKE 'pi_' || :'marker' || '%'
      ORDER BY md5(id::text || :'marker') LIMIT 3);
+DELETE FROM donations WHERE stripe_payment_intent_id = 'pi_' || :'ref';
 SQL

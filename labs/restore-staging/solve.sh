@@ -33,3 +33,8 @@ for _ in $(seq 20); do
     sleep 0.5
 done
 curl -s "https://$DOMAIN/api/v1/health" | jq -c .
+
+# 5. Support's question, from the restored data.
+ref=$(grep -o 'pi_[a-z0-9]*' ~/restore-request.md | head -n 1)
+amount=$(psql -X -U impactlink -d impactlink_prod -Atc "SELECT amount FROM donations WHERE stripe_payment_intent_id = '$ref'")
+echo "ANSWER: support-answer $amount"

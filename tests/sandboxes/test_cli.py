@@ -54,3 +54,11 @@ def test_list_destroy_and_prune(sandbox_app, runtime, people, shared_sandbox):
     )
     assert refused.exit_code != 0
     assert "no sandbox" in refused.output
+
+
+def test_firewall_installs_and_checks_the_host_isolation_rules(sandbox_app):
+    installed = _run(sandbox_app, sandboxes, "firewall")
+    assert "host isolation: active for 10.213.0.0/16" in installed
+    assert "-A ACADEMY-SANDBOX-IN -j DROP" in installed
+    checked = _run(sandbox_app, sandboxes, "firewall", "--check")
+    assert checked == installed
