@@ -13,7 +13,10 @@
 # Arguments go to `academy bench load` (which always gets --json here). Settings: any ACADEMY_*
 # variable set by the caller is kept (e.g. ACADEMY_SANDBOX_POOL_SIZE); BENCH_WEB_PORT,
 # BENCH_SOCKETS_PORT, BENCH_WEB_WORKERS, BENCH_WEB_THREADS; BENCH_KEEP=1 keeps the folder (logs,
-# result.json); BENCH_PG_FAST=1 turns PostgreSQL's fsync off (not production-like).
+# result.json); BENCH_PG_FAST=1 turns PostgreSQL's fsync off (not production-like);
+# BENCH_CPU_GROUP=1 runs the platform's processes in a CPU cgroup of their own (cgroup v1), as a
+# service manager's slice holds services, instead of the root group where each of their threads
+# weighs as much as all the sandbox containers together (see the report's "cpu" figures).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +47,7 @@ PG_STARTED=""
 SCOPE=""
 BENCH_PID=""
 SAMPLER_PID=""
+CPU_GROUP=""
 
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -108,6 +112,10 @@ tear_down() {
       losetup -d "$loop" 2>/dev/null || true
     done
   fi
+  if [ -n "$CPU_GROUP" ]; then
+    echo $$ >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null
+    for _ in $(seq 1 20); do rmdir "$CPU_GROUP" 2>/dev/null && break; sleep 0.5; done
+  fi
   if [ "${BENCH_KEEP:-0}" = 1 ]; then
     say "kept $WORK (logs, result.json)"
   else
@@ -119,6 +127,13 @@ trap tear_down EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+if [ "${BENCH_CPU_GROUP:-0}" = 1 ]; then
+  [ -w /sys/fs/cgroup/cpu/cgroup.procs ] || die "BENCH_CPU_GROUP needs cgroup v1's cpu controller, as root"
+  CPU_GROUP="/sys/fs/cgroup/cpu/academy-bench-${WORK##*.}"
+  mkdir "$CPU_GROUP"
+  echo $$ >"$CPU_GROUP/cgroup.procs"  # everything started from here on runs in it
+  say "platform processes run in the CPU group $CPU_GROUP ($(cat "$CPU_GROUP/cpu.shares") shares)"
+fi
 say "PostgreSQL on 127.0.0.1:$PG_PORT, files in $WORK"
 mkdir -p "$PG_DATA"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA"
@@ -183,6 +198,8 @@ say "warm pool: $warm sandboxes"
 
 "$BIN/academy" bench load --json "$@" >"$WORK/result.json" 2>"$WORK/bench.log" &
 BENCH_PID=$!
+# The simulated browsers are not part of the platform: they stay where they would be elsewhere.
+[ -z "$CPU_GROUP" ] || echo "$BENCH_PID" >/sys/fs/cgroup/cpu/cgroup.procs
 tail -n +1 -f --pid="$BENCH_PID" "$WORK/bench.log" >&2 &
 # Where the CPU goes meanwhile: each process tree, this run's sandboxes, the whole machine.
 "$BIN/python" -m app.loadbench.cpu record "$WORK/cpu.jsonl" --every 3 --scope "$SCOPE" \
