@@ -29,7 +29,7 @@ chown postgres:postgres "$PGCONF/conf.d/archiving.conf"
 grep -q '^local[[:space:]]\+replication[[:space:]]\+postgres' "$PGCONF/pg_hba.conf" ||
     sed -i '/^local[[:space:]]\+all[[:space:]]\+postgres/a local   replication     postgres                                peer' "$PGCONF/pg_hba.conf"
 systemctl restart postgresql
-impactlink-ready --wait 30 >/dev/null
+impactlink-ready --wait 150 >/dev/null
 
 # 2. Last night's logical backup (the nightly job) and the base backup for PITR.
 runuser -u impactlink -- /home/impactlink/scripts/backup.sh database --label nightly >/dev/null

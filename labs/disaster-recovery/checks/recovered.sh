@@ -21,27 +21,39 @@ DATA=/var/lib/postgresql/15/main
 CONTROLDATA=/usr/lib/postgresql/15/bin/pg_controldata
 SEED=/opt/srv-seed$DATA
 
-seed_id=$($CONTROLDATA "$SEED" 2>/dev/null | sed -n 's/^Database system identifier: *//p')
-seed_next=$($CONTROLDATA "$SEED" 2>/dev/null | sed -n "s/^Latest checkpoint's NextXID: *[0-9]*://p")
+seed=$($CONTROLDATA "$SEED" 2>/dev/null)
+seed_id=$(sed -n 's/^Database system identifier: *//p' <<<"$seed")
+seed_next=$(sed -n "s/^Latest checkpoint's NextXID: *[0-9]*://p" <<<"$seed")
 [ -n "$seed_id" ] && [ -n "$seed_next" ] || exit 3
 
-state=$(hpsql impactlink_prod "SELECT pg_is_in_recovery(), system_identifier FROM pg_control_system()" 2>/dev/null)
+# One query for everything the database itself can say.
+state=$(hpsql impactlink_prod "
+    WITH victim AS (
+        SELECT id FROM charities WHERE verification_status = 'verified' ORDER BY registration_number
+        OFFSET $LAB_CHARITY % greatest((SELECT count(*) FROM charities WHERE verification_status = 'verified'), 1) LIMIT 1),
+    marked AS (SELECT charity_id, amount, stripe_payment_intent_id AS ref FROM donations
+                WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_(before|after)_[0-9]+\$')
+    SELECT pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system()),
+           CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
+                ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+           (SELECT count(*) FROM donations WHERE charity_id = (SELECT id FROM victim)
+              AND xmin::text::bigint < $seed_next),
+           (SELECT count(*) FROM marked WHERE charity_id = (SELECT id FROM victim) AND ref ~ '_before_'),
+           (SELECT coalesce(sum(amount), 0)::bigint FROM marked WHERE charity_id = (SELECT id FROM victim) AND ref ~ '_before_'),
+           (SELECT count(*) FROM marked WHERE ref ~ '_after_')" 2>/dev/null)
 if [ -z "$state" ]; then
     obs pg_up 0
     exit 0
 fi
 obs pg_up 1
-IFS='|' read -r recovering sysid <<<"$state"
+IFS='|' read -r recovering sysid timeline original before total after <<<"$state"
 obs in_recovery "$recovering"
 [ "$sysid" = "$seed_id" ] && obs same_cluster 1 || obs same_cluster 0
-if [ "$recovering" = f ]; then
-    # The timeline of the WAL being written now (the control file's checkpoint may lag it).
-    timeline=$(hpsql impactlink_prod "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")
-else
-    timeline=$(hpsql impactlink_prod "SELECT timeline_id FROM pg_control_checkpoint()")
-fi
-timeline=${timeline:-0}
-obs timeline "$timeline"
+obs timeline "${timeline:-0}"
+obs victim_original "${original:-0}"
+obs before_rows "${before:-0}"
+obs before_total "${total:-0}"
+obs after_rows "${after:-unknown}"
 
 history=$(printf '%s/pg_wal/%08X.history' "$DATA" "$timeline")
 reason=$(grep -v "^[[:space:]]*$" "$history" 2>/dev/null | tail -n 1 | cut -f3-)
@@ -62,27 +74,10 @@ from_base=0
 if [ -n "$label" ]; then
     for manifest in /var/backups/postgresql/*/backup_manifest; do
         [ -f "$manifest" ] || continue
-        if jq -e --arg lsn "$label" '.["WAL-Ranges"][]? | select(.["Start-LSN"] == $lsn)' "$manifest" >/dev/null 2>&1; then
+        if grep -qF "\"Start-LSN\": \"$label\"" "$manifest"; then
             from_base=1
             break
         fi
     done
 fi
 obs from_base_backup "$from_base"
-
-rows=$(hpsql impactlink_prod "
-    WITH victim AS (
-        SELECT id FROM charities WHERE verification_status = 'verified' ORDER BY registration_number
-        OFFSET $LAB_CHARITY % greatest((SELECT count(*) FROM charities WHERE verification_status = 'verified'), 1) LIMIT 1)
-    SELECT (SELECT count(*) FROM donations WHERE charity_id = (SELECT id FROM victim)
-              AND xmin::text::bigint < $seed_next),
-           (SELECT count(*) FROM donations WHERE charity_id = (SELECT id FROM victim)
-              AND stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$'),
-           (SELECT coalesce(sum(amount), 0)::bigint FROM donations WHERE charity_id = (SELECT id FROM victim)
-              AND stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$'),
-           (SELECT count(*) FROM donations WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_after_[0-9]+\$')")
-IFS='|' read -r original before total after <<<"$rows"
-obs victim_original "${original:-0}"
-obs before_rows "${before:-0}"
-obs before_total "${total:-0}"
-obs after_rows "${after:-unknown}"

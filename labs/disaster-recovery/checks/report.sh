@@ -24,32 +24,48 @@ field() {
     grep -i -m 1 "^[[:space:]#*-]*$1[[:space:]*]*:" "$REPORT" | head -c 300 |
         sed -E "s/^[^:]*:[[:space:]*\`'\"]*//; s/[[:space:]*\`'\"]*\$//"
 }
-# PostgreSQL reads the times (it knows SAST and numeric offsets); the text goes in as a
-# psql variable, never as SQL.
-epoch() {
-    [ -n "$1" ] || return 0
-    printf '%s\n' "SELECT extract(epoch FROM (:'t')::timestamptz);" |
-        /usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -At -h "$ACADEMY_PG_SOCKET" -d postgres -v t="$1" 2>/dev/null
-}
-target=$(epoch "$(field 'Recovery target time')")
-stopped=$(epoch "$(field 'Recovery stopped before')")
+target_text=$(field 'Recovery target time')
+stopped_text=$(field 'Recovery stopped before')
 timeline_said=$(field 'New timeline' | grep -oE '[0-9]+' | head -n 1)
 kept=$(field 'Damaged cluster kept in' | cut -d' ' -f1)
+seed=$($CONTROLDATA "/opt/srv-seed$DATA" 2>/dev/null)
+seed_id=$(sed -n 's/^Database system identifier: *//p' <<<"$seed")
+seed_next=$(sed -n "s/^Latest checkpoint's NextXID: *[0-9]*://p" <<<"$seed")
 
-timeline=$(hpsql impactlink_prod "SELECT CASE WHEN pg_is_in_recovery() THEN 0
-    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END" 2>/dev/null)
+# The cluster: its timeline; whether the charity of this morning's donations has its original
+# rows again (the record must describe a recovery this cluster has been through, as in the
+# recover check); when the last of those donations was made.
+facts=$(hpsql impactlink_prod "
+    SELECT CASE WHEN pg_is_in_recovery() THEN 0
+                ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+           (SELECT count(*) FROM donations WHERE xmin::text::bigint < ${seed_next:-0}
+               AND charity_id IN (SELECT charity_id FROM donations WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$')),
+           (SELECT extract(epoch FROM max(created_at)) FROM donations
+             WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$')" 2>/dev/null)
+IFS='|' read -r timeline originals last_before <<<"$facts"
 timeline=${timeline:-0}
+obs originals_back "${originals:-0}"
 history=$(printf '%s/pg_wal/%08X.history' "$DATA" "$timeline")
 reason=$(grep -v '^[[:space:]]*$' "$history" 2>/dev/null | tail -n 1 | cut -f3-)
-stop_time=""
-case $reason in "before "[0-9]* | "after "[0-9]*) stop_time=$(epoch "${reason#* }") ;; esac
-# The record must describe a recovery this cluster has been through: the originals are back.
-seed_next=$($CONTROLDATA "/opt/srv-seed$DATA" 2>/dev/null | sed -n "s/^Latest checkpoint's NextXID: *[0-9]*://p")
-originals=$(hpsql impactlink_prod "SELECT count(*) FROM donations WHERE xmin::text::bigint < ${seed_next:-0}
-    AND charity_id IN (SELECT charity_id FROM donations WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$')" 2>/dev/null)
-obs originals_back "${originals:-0}"
-last_before=$(hpsql impactlink_prod "SELECT extract(epoch FROM max(created_at)) FROM donations
-                                      WHERE stripe_payment_intent_id ~ '^pi_[a-z0-9]+_before_[0-9]+\$'" 2>/dev/null)
+stop_text=""
+case $reason in "before "[0-9]* | "after "[0-9]*) stop_text=${reason#* } ;; esac
+
+# PostgreSQL reads the times (it knows SAST and numeric offsets). The texts go in as psql
+# variables, never as SQL; one that cannot be read leaves its line empty.
+epochs=$(/usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -At -h "$ACADEMY_PG_SOCKET" -d postgres \
+    -v t="$target_text" -v s="$stopped_text" -v h="$stop_text" 2>/dev/null <<'SQL'
+\echo T
+SELECT extract(epoch FROM (:'t')::timestamptz);
+\echo S
+SELECT extract(epoch FROM (:'s')::timestamptz);
+\echo H
+SELECT extract(epoch FROM (:'h')::timestamptz);
+SQL
+)
+value_after() { awk -v tag="$1" 'found { if ($0 !~ /^[TSH]$/) print; exit } $0 == tag { found = 1 }' <<<"$epochs"; }
+target=$(value_after T)
+stopped=$(value_after S)
+stop_time=$(value_after H)
 echo "DETAIL: report target=${target:-?} stopped=${stopped:-?} timeline=${timeline_said:-?} kept=${kept:-?}; cluster: timeline $timeline, history '${reason}', last donation before $last_before"
 
 within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "" && lo != "" && hi != "" && x + 0 >= lo + 0 && x + 0 <= hi + 0) }'; }
@@ -64,7 +80,6 @@ fi
 damaged_kept=0
 if [[ $kept == /* ]] && [ -f "$kept/global/pg_control" ] && [ "$(readlink -f "$kept")" != "$(readlink -f "$DATA")" ]; then
     control=$($CONTROLDATA "$kept" 2>/dev/null)
-    seed_id=$($CONTROLDATA "/opt/srv-seed$DATA" 2>/dev/null | sed -n 's/^Database system identifier: *//p')
     kept_id=$(sed -n 's/^Database system identifier: *//p' <<<"$control")
     kept_tl=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
     if [ -n "$seed_id" ] && [ "$kept_id" = "$seed_id" ] && [ -n "$kept_tl" ] && [ "$kept_tl" -lt "$timeline" ]; then

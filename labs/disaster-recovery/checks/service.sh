@@ -10,36 +10,43 @@
 : "${LAB_CHARITY:?}"
 [[ $LAB_CHARITY =~ ^[0-9]+$ ]] || exit 3
 API=https://$ACADEMY_DOMAIN/api/v1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-health=$(hcurl -s -o /dev/null -w '%{http_code}' "$API/health")
-obs health "${health:-000}"
-
-ids=$(hpsql impactlink_prod "
+# One query: the charity at risk, its completed donations, one of its donations at random, and
+# the total of the other charity that kept receiving donations.
+facts=$(hpsql impactlink_prod "
     WITH verified AS (SELECT id, row_number() OVER (ORDER BY registration_number) - 1 AS n,
                              count(*) OVER () AS total
-                        FROM charities WHERE verification_status = 'verified')
-    SELECT (SELECT id FROM verified WHERE n = $LAB_CHARITY % total),
-           (SELECT id FROM verified WHERE n = ($LAB_CHARITY + 7) % total)" 2>/dev/null)
-IFS='|' read -r victim other <<<"$ids"
+                        FROM charities WHERE verification_status = 'verified'),
+    victim AS (SELECT id FROM verified WHERE n = $LAB_CHARITY % total),
+    other AS (SELECT id FROM verified WHERE n = ($LAB_CHARITY + 7) % total),
+    pick AS (SELECT id, amount FROM donations WHERE charity_id = (SELECT id FROM victim) ORDER BY random() LIMIT 1)
+    SELECT (SELECT id FROM victim), (SELECT id FROM other),
+           (SELECT count(*) FROM donations WHERE charity_id = (SELECT id FROM victim) AND payment_status = 'completed'),
+           coalesce((SELECT id::text FROM pick), 'none'), coalesce((SELECT amount::text FROM pick), 'none'),
+           (SELECT total_donations_received FROM charities WHERE id = (SELECT id FROM other))" 2>/dev/null)
+IFS='|' read -r victim other completed row amount total <<<"$facts"
+
+# One curl for every request (one connection through Nginx).
+codes=$(hcurl -s -w '%{http_code}\n' \
+    -o "$tmp/health" "$API/health" \
+    -o "$tmp/charity" "$API/charities/${victim:-none}" \
+    -o "$tmp/donation" "$API/donations/${row:-none}" \
+    -o "$tmp/list1" "$API/charities?limit=100&page=1" \
+    -o "$tmp/list2" "$API/charities?limit=100&page=2")
+obs health "$(head -n 1 <<<"$codes")"
 [ -n "$victim" ] || { obs api_donations 0; exit 0; }
 
-completed=$(hpsql impactlink_prod "SELECT count(*) FROM donations WHERE charity_id = '$victim' AND payment_status = 'completed'")
-got=$(hcurl -s "$API/charities/$victim" | jq -r '.stats.donations // empty' 2>/dev/null)
+got=$(jq -r '.stats.donations // empty' "$tmp/charity" 2>/dev/null)
 obs api_donations "${got:-0}"
 [ -n "$got" ] && [ "$got" = "$completed" ] && obs api_matches_db 1 || obs api_matches_db 0
 echo "DETAIL: API ${got:-nothing}, database $completed"
 
-read -r row amount < <(hpsql impactlink_prod "SELECT id, amount FROM donations WHERE charity_id = '$victim'
-                                             ORDER BY random() LIMIT 1" | tr '|' ' ')
-served=$(hcurl -s "$API/donations/${row:-none}" | jq -r '.amount // empty' 2>/dev/null)
-[ -n "$row" ] && [ "$served" = "$amount" ] && obs api_row_matches 1 || obs api_row_matches 0
+served=$(jq -r '.amount // empty' "$tmp/donation" 2>/dev/null)
+[ "$row" != none ] && [ "$served" = "$amount" ] && obs api_row_matches 1 || obs api_row_matches 0
 
-total=$(hpsql impactlink_prod "SELECT total_donations_received FROM charities WHERE id = '$other'")
-listed=""
-for page in 1 2; do
-    listed=$(hcurl -s "$API/charities?limit=100&page=$page" |
-        jq -r --arg id "$other" '.data[]? | select(.id == $id) | .total_donations_received' 2>/dev/null)
-    [ -n "$listed" ] && break
-done
+listed=$(cat "$tmp/list1" "$tmp/list2" 2>/dev/null |
+    jq -r --arg id "$other" '.data[]? | select(.id == $id) | .total_donations_received' 2>/dev/null | head -n 1)
 echo "DETAIL: list shows ${listed:-nothing} for the other charity, database $total"
 [ -n "$listed" ] && [ "$listed" = "$total" ] && obs list_fresh 1 || obs list_fresh 0
