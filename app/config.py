@@ -70,6 +70,7 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     invitation_days: int = 7
+    password_reset_minutes: int = 60
     docker_url: str = ""
     sandbox_pool_size: int = 2
     sandbox_idle_minutes: int = 30
@@ -155,6 +156,7 @@ class Settings:
             login_max_failures=_int(env, "ACADEMY_LOGIN_MAX_FAILURES", 5, 1),
             login_lockout_minutes=_int(env, "ACADEMY_LOGIN_LOCKOUT_MINUTES", 15, 1),
             invitation_days=_int(env, "ACADEMY_INVITATION_DAYS", 7, 1),
+            password_reset_minutes=_int(env, "ACADEMY_PASSWORD_RESET_MINUTES", 60, 5),
             docker_url=env.get("ACADEMY_DOCKER_URL", ""),
             sandbox_pool_size=_int(env, "ACADEMY_SANDBOX_POOL_SIZE", 2),
             sandbox_idle_minutes=_int(env, "ACADEMY_SANDBOX_IDLE_MINUTES", 30, 1),

@@ -179,7 +179,9 @@ def record_versions(quiz_id: str, questions: list[Question]) -> None:
             select(QuestionVersion.version).where(QuestionVersion.version.in_(wanted))
         )
     )
-    for version, question in wanted.items():
+    # Insert in one fixed order: two starts drawing overlapping questions in different orders
+    # would otherwise each wait on the other's uncommitted row of the unique index (a deadlock).
+    for version, question in sorted(wanted.items()):
         if version in stored:
             continue
         try:
