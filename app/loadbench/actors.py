@@ -21,7 +21,16 @@ from app.loadbench.stats import CHECK_PRESS, LESSON, START
 STATUS_EVERY = 1.0  # the lab page's poll while nothing is pending
 AUTO_EVERY = 5.0  # continuous checking
 SANDBOX_EVERY = 15.0  # the terminal panel's own status poll
-FAST_POLL = 0.1  # while a Check press is pending
+FAST_POLL = 0.1  # while a Check press is pending, for its first second...
+
+
+def pending_poll(pending_s: float) -> float:
+    """Return the lab page's pause before its next poll of a press pending for pending_s."""
+    if pending_s < 1.0:
+        return FAST_POLL
+    return 0.25 if pending_s < 3.0 else 0.5  # ...then backing off, as the page does
+
+
 START_POLL = 0.5  # while the lab starts
 PRESS_EVERY = (10.0, 20.0)  # seconds between a trainee's Check presses
 RESULT_TIMEOUT = 120.0  # a press without a result by then counts as this long
@@ -225,7 +234,7 @@ class LabPage:
                 recorder.measure(CHECK_PRESS, waited, always=True)
                 recorder.count("check_presses_pending_at_end")
                 return
-            time.sleep(FAST_POLL)
+            time.sleep(pending_poll(time.perf_counter() - started))
             status = self.browser.get(self.session.status_path, "lab status (check pending)").json()
             if not isinstance(status, dict):
                 continue

@@ -27,6 +27,10 @@ from app.sandboxes.streams import ExecResult, run_command
 
 PROBE_LABEL = "academy.probe"
 PROBE_MEMORY = "96m"
+# A check is someone waiting for an answer: when the machine is busy (lab setups, terminals,
+# other trainees' work), the probe's scripts get four times the CPU weight of a sandbox host
+# (Docker's default weight is 1024). Its cap of half a core still holds.
+PROBE_CPU_SHARES = 4096
 PROBE_ENTRYPOINT = ["/usr/bin/tini", "--", "sleep", "infinity"]
 # What root in the probe may do: read every file of the host's disk (ro), become postgres for
 # peer authentication. Nothing else.
@@ -78,6 +82,7 @@ def start_probe(
         mem_limit=PROBE_MEMORY,
         memswap_limit=PROBE_MEMORY,
         nano_cpus=500_000_000,
+        cpu_shares=PROBE_CPU_SHARES,
         pids_limit=64,
         cap_drop=["ALL"],
         cap_add=PROBE_CAPS,

@@ -9,7 +9,15 @@
   const checkUrl = root.dataset.checkUrl;
   const continuous = root.dataset.continuous === "true";
   const AUTO_EVERY = 5000; // continuous checking: ask the server every 5 s
-  const FAST_POLL = 100; // while a Check press or a start-up is pending
+  const FAST_POLL = 100; // while a Check press or a start-up is pending...
+  // ...backing off the longer it stays pending, so that slow checks on a busy server are not
+  // answered with ten polls a second from every open page (the same schedule as `bench load`).
+  function fastPoll(pendingMs) {
+    if (pendingMs < 1000) return FAST_POLL;
+    if (pendingMs < 3000) return 250;
+    return 500;
+  }
+  let pendingSince = null;
   let lastStatus = root.dataset.sessionStatus;
   let secondsLeft = null;
   let waitingForRun = false;
@@ -176,7 +184,9 @@
       render(status);
       if (!status.open) return;
       const busy = status.status !== "active" || waitingForRun || (status.busy || "").length > 0;
-      schedule(busy ? FAST_POLL * (status.status === "active" ? 1 : 5) : 1000);
+      if (!busy) { pendingSince = null; schedule(1000); return; }
+      if (pendingSince === null) pendingSince = Date.now();
+      schedule(status.status === "active" ? fastPoll(Date.now() - pendingSince) : FAST_POLL * 5);
     }).catch(function (error) {
       notice(String(error.message || error), true);
       schedule(3000);
@@ -190,7 +200,7 @@
       post(checkUrl, { task: button.dataset.task }).then(function (status) {
         render(status);
         waitingForRun = status.run !== null;
-        schedule(FAST_POLL);
+        pendingSince = Date.now(); schedule(FAST_POLL);
       }).catch(function (e) { notice(e.message, true); }).finally(function () {
         setTimeout(function () { button.disabled = button.closest("li.task").classList.contains("passed"); }, 500);
       });
@@ -200,7 +210,7 @@
   document.querySelectorAll("button.reset-task").forEach(function (button) {
     button.addEventListener("click", function () {
       if (!window.confirm("Reset this task? Its starting state is put back; your other work stays.")) return;
-      post(button.dataset.url).then(function (status) { render(status); schedule(FAST_POLL); })
+      post(button.dataset.url).then(function (status) { render(status); pendingSince = Date.now(); schedule(FAST_POLL); })
         .catch(function (e) { notice(e.message, true); });
     });
   });
@@ -222,7 +232,7 @@
           delete form.dataset.sending;
           form.dataset.run = status.run || "";
           render(status);
-          schedule(FAST_POLL);
+          pendingSince = Date.now(); schedule(FAST_POLL);
         })
         .catch(function (e) {
           waitingForRun = false;

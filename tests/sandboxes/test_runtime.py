@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.sandboxes.probes import PROBE_CPU_SHARES, probe_name
 from app.sandboxes.runtime import container_name, network_name
 from tests.sandboxes.conftest import DOMAIN
 
@@ -115,6 +116,19 @@ def test_no_outbound_network_and_no_docker_socket(runtime, shared_sandbox):
     )
     assert "No such file" in sockets.stdout
     assert "docker.sock\n" not in sockets.stdout.split("No such file")[-1]
+
+
+def test_probes_are_capped_and_weighted_above_the_hosts(runtime, shared_sandbox):
+    # A check is someone waiting: on a busy machine its probe outweighs the hosts for CPU, and
+    # it stays capped, read-only and without privileges.
+    probe = runtime.api.inspect_container(probe_name(shared_sandbox, "prod"))["HostConfig"]
+    host = runtime.api.inspect_container(container_name(shared_sandbox, "prod"))["HostConfig"]
+    assert probe["CpuShares"] == PROBE_CPU_SHARES
+    assert probe["CpuShares"] > (host["CpuShares"] or 1024)
+    assert probe["NanoCpus"] == 500_000_000
+    assert probe["Privileged"] is False
+    assert probe["ReadonlyRootfs"] is True
+    assert probe["CapDrop"] == ["ALL"]
 
 
 def test_hosts_run_unprivileged_read_only_with_limits(runtime, shared_sandbox, sandbox_app):
