@@ -5,15 +5,22 @@ filters and globals, so that a trainee and their coordinator read the same thing
   grading stores; `—` when there is none.
 - `size`: a byte count: under 1 KB in bytes (`512 B`), then KB, then MB with one decimal
   (1 KB = 1024 bytes).
+- `when`: a moment in the reader's time zone with the zone's abbreviation (`2026-12-04 19:05
+  SAST`); `when('%d %B %Y')` for another layout, `when('date')` for the date alone. The zone is
+  the one on the reader's account page, else the browser's (a `tz` cookie the pages set), else
+  UTC. Naive datetimes are taken as UTC, as the platform stores them.
 - `quiz_title(id)`, `lab_title(slug)`, `task_title(lab, id)`, `purpose_text(purpose)`: the
   catalog's titles where a page only holds an id; the id itself when the content is gone.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 KB = 1024
 MB = 1024 * 1024
@@ -38,6 +45,50 @@ def size_text(count: int | None) -> str:
     if round(count / KB, 1) < KB:
         return f"{count / KB:.1f} KB"
     return f"{count / MB:.1f} MB"
+
+
+TZ_COOKIE = "tz"
+DEFAULT_LAYOUT = "%Y-%m-%d %H:%M"
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> tzinfo | None:
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def known_zone(name: str) -> bool:
+    """Tell whether name is an IANA time zone this machine knows."""
+    return _zone(name) is not None
+
+
+def reader_zone() -> tzinfo:
+    """Return the zone to show times in for whoever reads the current page."""
+    if has_request_context():
+        from flask_login import current_user
+
+        chosen = getattr(current_user, "time_zone", None) if current_user else None
+        for name in (chosen, request.cookies.get(TZ_COOKIE, "")):
+            zone = _zone(name or "")
+            if zone is not None:
+                return zone
+    return UTC
+
+
+def when_text(moment: datetime | None, layout: str = DEFAULT_LAYOUT) -> str:
+    """Write a moment in the reader's zone, with the zone's abbreviation unless date-only."""
+    if moment is None:
+        return NONE
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(reader_zone())
+    if layout == "date":
+        return local.strftime("%Y-%m-%d")
+    return f"{local.strftime(layout)} {local.tzname() or 'UTC'}"
 
 
 def _catalog() -> Any:
@@ -85,6 +136,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals every template may use."""
     app.add_template_filter(score_text, "score")
     app.add_template_filter(size_text, "size")
+    app.add_template_filter(when_text, "when")
     app.add_template_global(quiz_title)
     app.add_template_global(lab_title)
     app.add_template_global(task_title)

@@ -126,6 +126,21 @@ def init_app(app: Flask) -> None:
 
         return {"nav_items": nav_items, "has_endpoint": has_endpoint}
 
+    @app.get("/healthz")
+    @public
+    def healthz() -> tuple[dict[str, str], int]:
+        # For a service manager's or load balancer's health check: the process answers and
+        # its database does. No detail beyond that, and nothing is written.
+        from sqlalchemy import text
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database is "unhealthy"
+            db.session.rollback()
+            log.warning("health check: the database does not answer", exc_info=True)
+            return {"status": "unhealthy", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}, 200
+
     @app.get("/favicon.ico")
     @public
     def favicon() -> Response:

@@ -55,3 +55,37 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     """An empty form: the button says whether to activate or deactivate."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The e-mail address to send a reset link to."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=512)]
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password and a new one."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=512)])
+
+
+class TimeZoneForm(FlaskForm):
+    """The zone times are shown in; empty for the browser's."""
+
+    time_zone = StringField(
+        "Time zone",
+        validators=[Optional(), Length(max=64)],
+        description="An IANA name such as Africa/Johannesburg; leave empty to follow your browser.",
+    )

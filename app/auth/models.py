@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     # Part of every session cookie; raised on a password change or deactivation, which ends
     # every session opened before.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An IANA zone name chosen on the account page; None: the browser's zone, else UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     @property
@@ -72,6 +74,24 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined]
+    """A one-time, expiring link that lets a user choose a new password.
+
+    Only the token's hash is stored. A link is spent when used, and every open link of the user
+    is spent when the password changes by any route.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_from: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginAttempt(db.Model):  # type: ignore[name-defined]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.models import Invitation, LoginAttempt, Role, User
+from app.auth.models import Invitation, LoginAttempt, PasswordReset, Role, User
 from app.clock import as_utc, utcnow
 from app.extensions import db
 
@@ -84,6 +84,7 @@ def set_password(user: User, password: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     end_sessions(user)
+    spend_reset_links(user)
 
 
 def set_active(user: User, active: bool) -> None:
@@ -230,3 +231,119 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
         add_member(invitation.cohort_id, user.id)
     db.session.flush()
     return user
+
+
+# -- password reset by e-mail and password change ----------------------------------------------
+
+RESET_LINKS_PER_HOUR = 3  # per account: more requests in an hour send nothing more
+RESET_REQUESTS_PER_HOUR_FROM_ADDRESS = 20
+
+
+def request_password_reset(email: str, ip_address: str, minutes: int) -> tuple[User, str] | None:
+    """Make a reset link for the account with this e-mail, if there is an active one.
+
+    Returns the user and the secret token to mail, or None (no such account, deactivated, or
+    too many requests). The caller answers the same in every case, so the form tells nobody
+    whether an address has an account.
+    """
+    now = utcnow()
+    hour_ago = now - timedelta(hours=1)
+    from_address = db.session.scalar(
+        select(func.count(PasswordReset.id)).where(
+            PasswordReset.requested_from == ip_address[:64], PasswordReset.created_at >= hour_ago
+        )
+    )
+    if (from_address or 0) >= RESET_REQUESTS_PER_HOUR_FROM_ADDRESS:
+        return None
+    user = find_user(email)
+    if user is None or not user.active:
+        return None
+    recent = db.session.scalar(
+        select(func.count(PasswordReset.id)).where(
+            PasswordReset.user_id == user.id, PasswordReset.created_at >= hour_ago
+        )
+    )
+    if (recent or 0) >= RESET_LINKS_PER_HOUR:
+        return None
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            requested_from=ip_address[:64],
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    db.session.flush()
+    return user, token
+
+
+def open_reset_link(token: str) -> PasswordReset:
+    """Return the usable reset link for a token, or say why it cannot be used."""
+    link = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    if link is None:
+        raise AccountError("This password reset link is not valid. Ask for a new one.")
+    if link.used_at is not None:
+        raise AccountError("This password reset link has already been used. Ask for a new one.")
+    if as_utc(link.expires_at) <= utcnow():
+        raise AccountError("This password reset link has expired. Ask for a new one.")
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.active:
+        raise AccountError("This password reset link is not valid. Ask for a new one.")
+    return link
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password through a reset link, spending it (and every other open link).
+
+    The link is spent by a conditional UPDATE, so two submissions of one link cannot both
+    succeed.
+    """
+    link = open_reset_link(token)
+    check_password_strength(password)
+    spent = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == link.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise AccountError("This password reset link has already been used. Ask for a new one.")
+    user = db.session.get(User, link.user_id)
+    assert user is not None  # checked by open_reset_link
+    set_password(user, password)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a logged-in user's password after checking the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("Your current password is not correct.")
+    if current == new:
+        raise AccountError("Choose a password different from the current one.")
+    set_password(user, new)
+
+
+def spend_reset_links(user: User) -> None:
+    """Spend every open reset link of the user (after any password change)."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
+def set_time_zone(user: User, zone: str) -> None:
+    """Show the user's times in an IANA zone ('' for the browser's zone)."""
+    from app.formatting import known_zone
+
+    zone = zone.strip()
+    if zone and not known_zone(zone):
+        raise AccountError(f"{zone!r} is not a time zone name such as Africa/Johannesburg.")
+    user.time_zone = zone or None
+    db.session.flush()

@@ -11,7 +11,17 @@ from werkzeug.wrappers import Response
 
 from app.auth import services
 from app.auth.access import login_required, public, roles_required
-from app.auth.forms import AcceptInvitationForm, ActiveForm, InviteForm, LoginForm, RoleForm
+from app.auth.forms import (
+    AcceptInvitationForm,
+    ActiveForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    NewPasswordForm,
+    RoleForm,
+    TimeZoneForm,
+)
 from app.auth.models import Role, User
 from app.config import Settings
 from app.coordination.services import cohorts_visible_to
@@ -68,6 +78,101 @@ def logout() -> Response:
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password() -> str | Response:
+    """Send a reset link; the page says the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    minutes = _settings().password_reset_minutes
+    if form.validate_on_submit():
+        made = services.request_password_reset(
+            form.email.data or "", request.remote_addr or "?", minutes
+        )
+        if made is not None:
+            user, token = made
+            link = _settings().base_url + url_for("auth.reset_password", token=token)
+            notify(
+                user.email,
+                "Choose a new Ops Academy password",
+                f"Someone (we hope you) asked to reset the password of your Ops Academy account."
+                f"\nChoose a new one here: {link}\nThe link works once, for {minutes} minutes."
+                f" If you did not ask, ignore this message: your password stays as it is.",
+            )
+        return render_template("auth/forgot.html", form=form, sent=True, minutes=minutes)
+    return render_template("auth/forgot.html", form=form, sent=False, minutes=minutes)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    """Let the holder of a valid reset link choose a new password."""
+    form = NewPasswordForm()
+    page = {"form": form, "min_length": services.MIN_PASSWORD_LENGTH, "problem": None}
+    try:
+        services.open_reset_link(token)
+    except services.AccountError as error:
+        return render_template("auth/reset.html", **{**page, "problem": str(error)}), 404
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except services.AccountError as error:
+            flash(str(error), "error")
+            return render_template("auth/reset.html", **page), 400
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password is changed. Log in with the new one.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", **page)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response | tuple[str, int]:
+    """The user's own account: change the password, choose the time zone."""
+    from zoneinfo import available_timezones
+
+    from app.clock import utcnow
+    from app.formatting import reader_zone
+
+    password_form = ChangePasswordForm(prefix="pw")
+    zone_form = TimeZoneForm(prefix="tz", time_zone=current_user.time_zone or "")
+    status = 200
+    action = request.form.get("action")
+    if action == "password" and password_form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, password_form.current.data or "", password_form.password.data or ""
+            )
+        except services.AccountError as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            # This browser stays logged in (with the new session version); every other ends.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other sessions have ended.", "info")
+            return redirect(url_for("auth.account"))
+    elif action == "time_zone" and zone_form.validate_on_submit():
+        try:
+            services.set_time_zone(current_user, zone_form.time_zone.data or "")
+        except services.AccountError as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            flash("Your time zone is saved.", "info")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    page = render_template(
+        "auth/account.html",
+        password_form=password_form,
+        zone_form=zone_form,
+        zones=sorted(available_timezones()),
+        zone_in_use=str(reader_zone()),
+        now=utcnow(),
+    )
+    return page, status
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

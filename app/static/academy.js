@@ -4,6 +4,15 @@
   "use strict";
   var NARROW = window.matchMedia("(max-width: 760px)");
 
+  // The browser's time zone, for the server to show times in when the account names none.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var current = (document.cookie.match(/(?:^|; )tz=([^;]*)/) || [])[1];
+    if (zone && decodeURIComponent(current || "") !== zone) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (error) { /* no Intl: times stay in UTC */ }
+
   function setUpMenu() {
     var bar = document.getElementById("topbar");
     var button = bar && bar.querySelector(".menu-toggle");

@@ -36,3 +36,9 @@ def test_the_log_line_names_the_user_the_request_loaded_without_loading_them_aga
     assert sum("FROM users" in s for s in statements) == 1
     lines = [r for r in caplog.records if r.getMessage() == "request"]
     assert lines[-1].fields["user"] == user.id  # type: ignore[attr-defined]
+
+
+def test_healthz_answers_without_a_login_and_says_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
