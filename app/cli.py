@@ -25,6 +25,7 @@ FEATURE_COMMANDS = (
     "app.certification.cli",
     "app.quizzes.cli",
     "app.labs.cli",
+    "app.backup.cli",
 )
 
 # Called with the app just before `academy serve` starts serving (e.g. the sandbox supervisor).

@@ -1,0 +1,1 @@
+"""Platform backup and restore: `academy backup` and `academy restore` (see archive.py)."""
