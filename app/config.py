@@ -40,6 +40,18 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _words(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Read a comma-separated list (empty entries dropped)."""
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "") or default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _subnets(env: Mapping[str, str]) -> str:
     """Read the IPv4 range sandbox networks come from: room for at least 16 small subnets."""
     import ipaddress
@@ -113,6 +125,17 @@ class Settings:
     # Live sandboxes one person may hold at once; Check and answer presses per lab session.
     sandboxes_per_trainee: int = 2
     lab_checks_per_minute: int = 12
+    # OpenID Connect single sign-on (off while oidc_issuer is empty); see app/auth/sso.py.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = "single sign-on"
+    oidc_roles_claim: str = "groups"
+    oidc_admin_values: tuple[str, ...] = ()
+    oidc_coordinator_values: tuple[str, ...] = ()
+    oidc_cohort_claim: str = ""
+    oidc_domains: tuple[str, ...] = ()
+    oidc_local_login: str = "admins"
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -190,6 +213,18 @@ class Settings:
             trusted_proxies=_int(env, "ACADEMY_TRUSTED_PROXIES", 0),
             sandboxes_per_trainee=_int(env, "ACADEMY_SANDBOXES_PER_TRAINEE", 2, 1),
             lab_checks_per_minute=_int(env, "ACADEMY_LAB_CHECKS_PER_MINUTE", 12, 1),
+            oidc_issuer=env.get("ACADEMY_OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=env.get("ACADEMY_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("ACADEMY_OIDC_CLIENT_SECRET", ""),
+            oidc_name=env.get("ACADEMY_OIDC_NAME", "") or "single sign-on",
+            oidc_roles_claim=env.get("ACADEMY_OIDC_ROLES_CLAIM", "") or "groups",
+            oidc_admin_values=_words(env, "ACADEMY_OIDC_ADMIN_VALUES"),
+            oidc_coordinator_values=_words(env, "ACADEMY_OIDC_COORDINATOR_VALUES"),
+            oidc_cohort_claim=env.get("ACADEMY_OIDC_COHORT_CLAIM", ""),
+            oidc_domains=tuple(d.lower() for d in _words(env, "ACADEMY_OIDC_DOMAINS")),
+            oidc_local_login=_choice(
+                env, "ACADEMY_OIDC_LOCAL_LOGIN", "admins", ("admins", "everyone")
+            ),
         )
 
     def replace(self, **changes: object) -> Settings:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import services
+from app.auth import services, sso
 from app.auth.access import login_required, public, roles_required
 from app.auth.forms import (
     AcceptInvitationForm,
@@ -55,9 +65,15 @@ def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("learning.home"))
     form = LoginForm()
+    settings = _settings()
+    page = {"form": form, "sso": sso.enabled(settings), "sso_name": settings.oidc_name}
     if form.validate_on_submit():
-        settings = _settings()
         policy = services.LoginPolicy(settings.login_max_failures, settings.login_lockout_minutes)
+        if not sso.local_login_allowed(settings, services.find_user(form.email.data or "")):
+            # Same words as a wrong password: the form tells nobody which accounts exist, or
+            # whether a password that may also open the identity provider is right.
+            flash("Invalid e-mail address or password.", "error")
+            return render_template("auth/login.html", **page)
         try:
             user = services.authenticate(
                 form.email.data or "", form.password.data or "", request.remote_addr or "?", policy
@@ -65,10 +81,48 @@ def login() -> str | Response | tuple[str, int]:
         except services.LoginRefused as refused:
             # Failures are recorded, so this response must commit: it is a 200 with the form.
             flash(str(refused), "error")
-            return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", **page)
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", **page)
+
+
+@bp.route("/login/sso")
+@public
+def sso_start() -> Response:
+    """Send the browser to the identity provider (single sign-on)."""
+    settings = _settings()
+    if not sso.enabled(settings):
+        abort(404)
+    session["sso_next"] = _safe_next(request.args.get("next"))
+    callback = settings.base_url + url_for("auth.sso_callback")
+    provider = sso.client(current_app._get_current_object())  # type: ignore[attr-defined]
+    response: Response = provider.authorize_redirect(callback)
+    return response
+
+
+@bp.route("/login/sso/callback")
+@public
+def sso_callback() -> Response | tuple[str, int]:
+    """Finish single sign-on: verify the provider's answer, then log the person in."""
+    from authlib.integrations.base_client.errors import OAuthError
+
+    settings = _settings()
+    if not sso.enabled(settings):
+        abort(404)
+    try:
+        provider = sso.client(current_app._get_current_object())  # type: ignore[attr-defined]
+        token = provider.authorize_access_token()
+        user = sso.sign_in(sso.claims_of(token, settings), settings)
+    except (OAuthError, services.AccountError) as error:
+        db.session.rollback()
+        message = getattr(error, "description", None) or str(error)
+        flash(f"Single sign-on did not log you in: {message}", "error")
+        form = LoginForm()
+        page = {"form": form, "sso": True, "sso_name": settings.oidc_name}
+        return render_template("auth/login.html", **page), 403
+    login_user(user)
+    return redirect(_safe_next(session.pop("sso_next", None)))
 
 
 @bp.route("/logout", methods=["POST"])
