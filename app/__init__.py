@@ -22,6 +22,7 @@ FEATURES = (
     "app.certification",
     "app.quizzes",
     "app.labs",
+    "app.xapi",
 )
 
 

@@ -136,6 +136,15 @@ class Settings:
     oidc_cohort_claim: str = ""
     oidc_domains: tuple[str, ...] = ()
     oidc_local_login: str = "admins"
+    # The learning record store that receives xAPI statements (off while empty); app/xapi/.
+    lrs_url: str = ""
+    lrs_username: str = ""
+    lrs_password: str = ""
+    # Prepared lab sandboxes (app/labs/warm.py): at most this many per lab (0: none; sized by
+    # the lab's starts in the last hour), this many in all, and discarded after this many minutes.
+    lab_prepared_per_lab: int = 2
+    lab_prepared_total: int = 6
+    lab_prepared_minutes: int = 30
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -222,9 +231,18 @@ class Settings:
             oidc_coordinator_values=_words(env, "ACADEMY_OIDC_COORDINATOR_VALUES"),
             oidc_cohort_claim=env.get("ACADEMY_OIDC_COHORT_CLAIM", ""),
             oidc_domains=tuple(d.lower() for d in _words(env, "ACADEMY_OIDC_DOMAINS")),
+            lrs_url=env.get("ACADEMY_LRS_URL", "").rstrip("/"),
+            lrs_username=env.get("ACADEMY_LRS_USERNAME", ""),
+            lrs_password=env.get("ACADEMY_LRS_PASSWORD", ""),
             oidc_local_login=_choice(
                 env, "ACADEMY_OIDC_LOCAL_LOGIN", "admins", ("admins", "everyone")
             ),
+            # Off in tests unless a test asks: prepared sandboxes would start beside its own.
+            lab_prepared_per_lab=_int(
+                env, "ACADEMY_LAB_PREPARED_PER_LAB", 0 if mode == "test" else 2
+            ),
+            lab_prepared_total=_int(env, "ACADEMY_LAB_PREPARED_TOTAL", 6),
+            lab_prepared_minutes=_int(env, "ACADEMY_LAB_PREPARED_MINUTES", 30, 1),
         )
 
     def replace(self, **changes: object) -> Settings:

@@ -168,7 +168,26 @@ def start_attempt(
         if raced is None:
             raise AttemptRefused("Another attempt was started at the same time.") from None
         return raced
+    _report(attempt, quiz.title, graded=False)
     return attempt
+
+
+def _report(attempt: QuizAttempt, title: str, *, graded: bool) -> None:
+    """Tell the learning record store (when there is one) about a started or graded attempt."""
+    from app.auth.models import User
+    from app.xapi import statements
+
+    if not statements.enabled():
+        return
+    user = db.session.get(User, attempt.user_id)
+    if user is None:
+        return
+    if not graded:
+        statements.quiz_attempted(user, attempt.quiz_id, title)
+    else:
+        statements.quiz_graded(
+            user, attempt.quiz_id, title, float(attempt.score or 0), bool(attempt.passed)
+        )
 
 
 def record_versions(quiz_id: str, questions: list[Question]) -> None:
@@ -300,6 +319,8 @@ def _grade(attempt: QuizAttempt, answers: dict[str, Any], catalog: Catalog, at: 
     attempt.answers = answers
     attempt.submitted_at = at
     db.session.flush()
+    quiz = quiz_section(catalog).quizzes.get(attempt.quiz_id)
+    _report(attempt, quiz.title if quiz else attempt.quiz_id, graded=True)
 
 
 def apply_results(attempt: QuizAttempt, results: dict[str, Any], catalog: Catalog) -> None:
