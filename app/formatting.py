@@ -15,7 +15,7 @@ filters and globals, so that a trainee and their coordinator read the same thing
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,15 +79,19 @@ def reader_zone() -> tzinfo:
     return UTC
 
 
-def when_text(moment: datetime | None, layout: str = DEFAULT_LAYOUT) -> str:
+def when_text(moment: datetime | date | None, layout: str = DEFAULT_LAYOUT) -> str:
     """Write a moment in the reader's zone, with the zone's abbreviation unless date-only."""
     if moment is None:
         return NONE
+    if not isinstance(moment, datetime):  # a calendar date has no zone to convert
+        return moment.strftime("%Y-%m-%d" if layout in ("date", DEFAULT_LAYOUT) else layout)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(reader_zone())
     if layout == "date":
         return local.strftime("%Y-%m-%d")
+    if "%H" not in layout and "%I" not in layout:
+        return local.strftime(layout)  # a day or a month: the zone adds nothing
     return f"{local.strftime(layout)} {local.tzname() or 'UTC'}"
 
 
