@@ -6,7 +6,7 @@ exact `docker run` flags it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,10 @@ class HostRunOptions:
 
 # How each image must run, from its README (labs/images/<name>/README.md). The ImpactLink server
 # gets back only the capabilities it needs after dropping all: change owners and users (sudo,
-# runuser, PostgreSQL), bind 443 (Nginx), signal its services, write sudo's audit log. Nothing
-# grants it the network, mounts or devices. /etc/hosts is read-only under --read-only, so the
-# engine adds the production domain.
+# runuser, PostgreSQL), bind 443 (Nginx), signal its services, write sudo's audit log, and
+# chroot (sshd's privilege separation; Docker grants it by default). Nothing grants it the
+# network, mounts or devices. /etc/hosts is read-only under --read-only, so the engine adds the
+# production domain.
 IMPACTLINK_SERVER = HostRunOptions(
     cap_add=(
         "CHOWN",
@@ -35,6 +36,7 @@ IMPACTLINK_SERVER = HostRunOptions(
         "KILL",
         "NET_BIND_SERVICE",
         "AUDIT_WRITE",
+        "SYS_CHROOT",
     ),
     tmpfs={
         "/run": "rw,nosuid,nodev,size=64m,mode=755",
@@ -50,6 +52,17 @@ DEFAULT_RUN_OPTIONS = HostRunOptions(
 )
 
 
-def run_options(image: str) -> HostRunOptions:
-    """Return how to run an image (by name, without tag)."""
-    return RUN_OPTIONS.get(image.split(":", 1)[0], DEFAULT_RUN_OPTIONS)
+# Only for a host whose lab.yaml entry says `net_admin: true` (a firewall lab): NET_ADMIN lets
+# the host manage its own network namespace (nftables rules, its interfaces, its routes). Each
+# sandbox container has a network namespace of its own, so the capability reaches nothing of the
+# Docker host or of other sandboxes; the platform's firewall (firewall.py) still fences the
+# sandbox's bridge off the host by interface, whatever addresses the container gives itself.
+NET_ADMIN = "NET_ADMIN"
+
+
+def run_options(image: str, *, net_admin: bool = False) -> HostRunOptions:
+    """Return how to run an image (by name, without tag); net_admin adds NET_ADMIN, never else."""
+    options = RUN_OPTIONS.get(image.split(":", 1)[0], DEFAULT_RUN_OPTIONS)
+    if net_admin and NET_ADMIN not in options.cap_add:
+        options = replace(options, cap_add=(*options.cap_add, NET_ADMIN))
+    return options

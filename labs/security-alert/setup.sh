@@ -17,6 +17,8 @@ sed -i -E "s#^DATABASE_URL=.*#DATABASE_URL=$DSN#" "$ENV_FILE"
 printf 'localhost:5432:*:impactlink:%s\n127.0.0.1:5432:*:impactlink:%s\n' "$LAB_DBPW" "$LAB_DBPW" >"$HOME_DIR/.pgpass"
 chown impactlink:impactlink "$HOME_DIR/.pgpass"
 chmod 600 "$HOME_DIR/.pgpass"
+# This release has no login limit of its own yet (the lab adds one in Nginx).
+sed -i 's/^RATE_LIMIT_LOGIN_PER_MINUTE=.*/RATE_LIMIT_LOGIN_PER_MINUTE=0/' "$ENV_FILE"
 # On a busy machine the API can be slow to come back: give it a second chance.
 systemctl restart impactlink-api && impactlink-ready --wait 60 ||
     { systemctl restart impactlink-api && impactlink-ready --wait 90; }

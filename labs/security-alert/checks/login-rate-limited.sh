@@ -83,7 +83,7 @@ hcurl -s --max-time 8 -X POST -H 'Content-Type: application/json' -d '{"email":"
 from_api() {
     local i=$1 code etag body want
     read -r code etag < <(sed -n "${i}p" $work/codes)
-    [ "$code" = 404 ] || return 1
+    [ "$code" = 401 ] || [ "$code" = 404 ] || return 1
     body=$(cat "$work/body$i" 2>/dev/null)
     [[ $body == *"\"path\":\"/api/v1/auth/login?$token$i\""* ]] || return 1
     want="W/\"$(printf '%x' "$(printf '%s' "$body" | wc -c)")-$(printf '%s' "$body" | openssl dgst -sha1 -binary | base64 | cut -c1-27)\""

@@ -25,9 +25,13 @@ relocate() {
         ln -s "/srv$p" "$p"
     done
 }
+# The host firewall's ruleset: editable, and it allows everything until a lab changes it.
+install -m 644 "$B/config/nftables.conf" /etc/nftables.conf
 relocate /home/impactlink /root /var/log /var/backups /var/tmp /var/spool/cron \
     /var/lib/postgresql /var/lib/redis /var/lib/nginx /var/lib/logrotate /var/lib/sudo /var/lib/sysstat \
-    /etc/postgresql /etc/redis /etc/nginx /etc/logrotate.d /etc/impactlink
+    /var/lib/netdata /var/cache/netdata /var/lib/prometheus \
+    /etc/postgresql /etc/redis /etc/nginx /etc/logrotate.d /etc/impactlink /etc/ssh /etc/netdata \
+    /etc/nftables.conf
 chmod 700 /srv/var/lib/sudo
 chmod 1777 /srv/var/tmp
 
@@ -69,6 +73,7 @@ commit_release v1.2.0 "2025-11-12T16:05:00+02:00" "Release 1.2.0: donation dedic
 cat >"$HOME_DIR/app/.env" <<ENV
 NODE_ENV=production
 PORT=5000
+HOST=127.0.0.1
 API_VERSION=v1
 FRONTEND_URL=https://$DOMAIN
 CORS_ORIGIN=https://$DOMAIN
@@ -87,6 +92,10 @@ LOG_DIR=/var/log/impactlink
 CACHE_TTL_CHARITIES=7200
 BACKUP_RETENTION_DAYS=30
 ADMIN_EMAIL=admin@solovedhelpinghands.org.za
+RATE_LIMIT_LOGIN_PER_MINUTE=5
+ENABLE_REGISTRATION=true
+ENABLE_PASSWORD_RESET=true
+ENABLE_RECURRING_DONATIONS=true
 ENV
 printf 'localhost:5432:*:impactlink:%s\n127.0.0.1:5432:*:impactlink:%s\n' "$DB_PASSWORD" "$DB_PASSWORD" >"$HOME_DIR/.pgpass"
 cat "$B/config/bashrc-impactlink" >>"$HOME_DIR/.bashrc"
@@ -97,6 +106,10 @@ chmod 600 "$HOME_DIR/app/.env" "$HOME_DIR/.pgpass"
 cp -a "$B/scripts/." "$HOME_DIR/scripts/"
 chown -R impactlink:impactlink "$HOME_DIR/scripts"
 install -d -o impactlink -g adm -m 750 /var/log/impactlink
+# Every log file exists from the start, 0640 impactlink:adm (logrotate's copytruncate keeps them).
+for f in access app error service deploy backup health alerts; do
+    install -o impactlink -g adm -m 640 /dev/null "/var/log/impactlink/$f.log"
+done
 install -d -o impactlink -g impactlink -m 750 /var/backups/impactlink
 
 # --- PostgreSQL 15 -------------------------------------------------------------------------
@@ -118,6 +131,14 @@ GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO impactli
 SQL
 (cd "$HOME_DIR/app" && as_user node bin/migrate.js)
 as_user psql -X -q -v ON_ERROR_STOP=1 -U impactlink -d impactlink_prod -f "$B/db/seed.sql"
+# Seeded users get real scrypt hashes of one password, kept for lab authors in
+# /etc/impactlink/seed-password (root only).
+SEED_PASSWORD="Donor-$(openssl rand -hex 6)"
+install -d -m 755 /etc/impactlink
+(umask 077 && echo "$SEED_PASSWORD" >/etc/impactlink/seed-password)
+as_user env SEED_PASSWORD="$SEED_PASSWORD" DATABASE_URL="postgresql://impactlink:$DB_PASSWORD@127.0.0.1:5432/impactlink_prod" \
+    node "$B/db/set-passwords.js"
+unset SEED_PASSWORD
 runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d impactlink_prod -c 'VACUUM (FREEZE, ANALYZE)'
 # The seed's WAL is not needed: a checkpoint under a tiny max_wal_size keeps only 2 segments.
 runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET max_wal_size = '32MB'" \
@@ -153,11 +174,38 @@ rm -f /etc/nginx/sites-enabled/default
 ln -s /etc/nginx/sites-available/impactlink /etc/nginx/sites-enabled/impactlink
 nginx -t
 
+# --- SSH: Debian's defaults (not hardened yet); impactlink logs in with a key made here ---------
+# Host keys come from the package's postinst (made during this build). pam_loginuid needs
+# CAP_AUDIT_CONTROL, which the sandbox does not grant: without this every login would fail.
+sed -i 's/^session\s\+required\s\+pam_loginuid.so/# &  (disabled: no CAP_AUDIT_CONTROL in the sandbox)/' /etc/pam.d/sshd
+ls /etc/ssh/ssh_host_*_key
+install -d -o impactlink -g impactlink -m 700 "$HOME_DIR/.ssh"
+as_user ssh-keygen -q -t ed25519 -N '' -C "impactlink@impactlink-prod" -f "$HOME_DIR/.ssh/id_ed25519"
+install -o impactlink -g impactlink -m 600 "$HOME_DIR/.ssh/id_ed25519.pub" "$HOME_DIR/.ssh/authorized_keys"
+for k in /etc/ssh/ssh_host_*_key.pub; do
+    echo "127.0.0.1,localhost,::1 $(cut -d' ' -f1,2 "$k")"
+done >"$HOME_DIR/.ssh/known_hosts"
+chown impactlink:impactlink "$HOME_DIR/.ssh/known_hosts"
+
+# --- monitoring: Netdata (dashboard on :19999) and the Prometheus node exporter (:9100) ---------
+# Neither starts at boot; a lab runs `sudo systemctl start netdata` / `node-exporter`.
+install -m 644 "$B/config/netdata.conf" /etc/netdata/netdata.conf
+install -d -o netdata -g netdata -m 755 /var/lib/netdata/cloud.d /var/cache/netdata /var/log/netdata
+printf '[global]\n    enabled = no\n' >/var/lib/netdata/cloud.d/cloud.conf
+chown netdata:netdata /var/lib/netdata/cloud.d/cloud.conf
+touch /etc/netdata/.opt-out-from-anonymous-statistics
+install -d -o prometheus -g prometheus -m 755 /var/log/prometheus
+
+# --- background traffic (impactlink-traffic, started at boot) ------------------------------------
+install -m 755 "$B/config/impactlink-traffic" /usr/local/sbin/impactlink-traffic
+
 # --- cron, logrotate, sudo, pam ----------------------------------------------------------------
 install -m 644 "$B/config/logrotate-impactlink" /etc/logrotate.d/impactlink
 install -o impactlink -g crontab -m 600 "$B/config/crontab-impactlink" /var/spool/cron/crontabs/impactlink
 # pam_loginuid needs CAP_AUDIT_CONTROL, which the sandbox does not grant: cron jobs would never run.
 sed -i 's/^session\s\+required\s\+pam_loginuid.so/# &  (disabled: no CAP_AUDIT_CONTROL in the sandbox)/' /etc/pam.d/cron
+# Files that cron jobs create (script logs) are not world-readable: 0640, like the API's own.
+echo 'session    optional   pam_umask.so umask=0027' >>/etc/pam.d/cron
 chmod 440 /etc/sudoers.d/impactlink
 visudo -c
 touch /var/log/sudo.log && chmod 600 /var/log/sudo.log

@@ -12,8 +12,8 @@ if (missing.length) {
 }
 
 cache.connect();
-const server = createApp().listen(config.port, () => {
-  logger.info('ImpactLink API listening', { port: config.port, version: config.version, env: config.nodeEnv });
+const server = createApp().listen(config.port, config.host, () => {
+  logger.info('ImpactLink API listening', { port: config.port, version: config.version, env: config.nodeEnv, host: config.host });
 });
 
 let stopping = false;

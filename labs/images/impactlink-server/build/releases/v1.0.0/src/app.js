@@ -36,6 +36,8 @@ function createApp() {
   app.use('/api/v1/projects', require('./routes/projects'));
   app.use('/api/v1/donations', require('./routes/donations'));
   app.use('/api/v1/users', require('./routes/users'));
+  app.use('/api/v1/auth', require('./routes/auth'));
+  app.use('/api/v1/stats', require('./routes/stats'));
 
   app.use((req, res) => res.status(404).json({ error: 'Not found', path: req.originalUrl }));
   // eslint-disable-next-line no-unused-vars
@@ -44,7 +46,7 @@ function createApp() {
     if (status >= 500) {
       logger.error('request failed', { method: req.method, path: req.originalUrl, error: err.message, stack: err.stack });
     }
-    res.status(status).json({ error: status >= 500 ? 'Internal server error' : err.message });
+    res.status(status).json({ error: status >= 500 ? 'Internal server error' : err.message, path: req.originalUrl });
   });
   return app;
 }

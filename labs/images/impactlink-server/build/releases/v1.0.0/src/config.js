@@ -26,6 +26,8 @@ module.exports = {
   version: pkg.version,
   nodeEnv: env.NODE_ENV || 'development',
   port: Number(env.PORT || 5000),
+  // Loopback only, as in production: Nginx on the same server is the only client.
+  host: env.HOST || '127.0.0.1',
   databaseUrl: env.DATABASE_URL,
   dbPoolMax: Number(env.DB_POOL_MAX || 10),
   redisUrl: env.REDIS_URL,

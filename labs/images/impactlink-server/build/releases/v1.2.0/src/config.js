@@ -26,6 +26,8 @@ module.exports = {
   version: pkg.version,
   nodeEnv: env.NODE_ENV || 'development',
   port: Number(env.PORT || 5000),
+  // Loopback only, as in production: Nginx on the same server is the only client.
+  host: env.HOST || '127.0.0.1',
   // Primary/replica split for the upcoming read replica (see CHANGELOG 1.2.0).
   databaseUrl: env.DATABASE_PRIMARY_URL,
   databaseReplicaUrl: env.DATABASE_REPLICA_URL || env.DATABASE_PRIMARY_URL,

@@ -4,6 +4,7 @@ const config = require('../config');
 const db = require('../db');
 const cache = require('../cache');
 const logger = require('../logger');
+const features = require('../features');
 
 const router = express.Router();
 
@@ -34,6 +35,7 @@ router.get('/', async (req, res) => {
     cache: redis,
     uptime: Math.round(process.uptime() * 10) / 10,
     timestamp: new Date().toISOString(),
+    features: features.all(),
   });
 });
 

@@ -1,6 +1,7 @@
 'use strict';
 const express = require('express');
 const db = require('../db');
+const cache = require('../cache');
 const { HttpError, asyncHandler, requireUuid, pagination, paged } = require('../http');
 
 const router = express.Router();
@@ -12,8 +13,19 @@ async function findUser(id) {
   return result.rows[0];
 }
 
+// Profiles are cached in Redis for an hour (users:profile:<id>).
 router.get('/:id', asyncHandler(async (req, res) => {
-  res.json(await findUser(requireUuid(req.params.id, 'id')));
+  const id = requireUuid(req.params.id, 'id');
+  const key = `users:profile:${id}`;
+  const cached = await cache.getJson(key);
+  if (cached) {
+    res.set('X-Cache', 'HIT');
+    return res.json(cached);
+  }
+  const user = await findUser(id);
+  await cache.setJson(key, user, 3600);
+  res.set('X-Cache', 'MISS');
+  res.json(user);
 }));
 
 // A donor's history, newest first: the query the donor dashboard runs on every page view.

@@ -3,6 +3,7 @@ const crypto = require('crypto');
 const express = require('express');
 const db = require('../db');
 const logger = require('../logger');
+const features = require('../features');
 const { HttpError, asyncHandler, requireUuid, optionalUuid, pagination, paged } = require('../http');
 
 const router = express.Router();
@@ -32,6 +33,19 @@ router.get('/', asyncHandler(async (req, res) => {
   res.json(paged(rows.rows, count.rows[0].total, page));
 }));
 
+// Recurring donations (debit orders): a feature behind ENABLE_RECURRING_DONATIONS.
+router.get('/recurring', features.requireFeature('ENABLE_RECURRING_DONATIONS'), asyncHandler(async (req, res) => {
+  const page = pagination(req.query, 20);
+  const donorId = optionalUuid(req.query.donor_id, 'donor_id');
+  const where = `d.is_recurring AND ($1::uuid IS NULL OR d.donor_id = $1)`;
+  const [rows, count] = await Promise.all([
+    db.query(`SELECT ${COLUMNS} FROM donations d WHERE ${where} ORDER BY d.created_at DESC LIMIT $2 OFFSET $3`,
+      [donorId, page.limit, page.offset]),
+    db.query(`SELECT count(*)::int AS total FROM donations d WHERE ${where}`, [donorId]),
+  ]);
+  res.json(paged(rows.rows, count.rows[0].total, page));
+}));
+
 router.get('/:id', asyncHandler(async (req, res) => {
   const id = requireUuid(req.params.id, 'id');
   const result = await db.query(`SELECT ${COLUMNS} FROM donations d WHERE d.id = $1`, [id]);
@@ -52,6 +66,7 @@ router.post('/', asyncHandler(async (req, res) => {
   const method = body.payment_method || 'credit_card';
   if (!METHODS.includes(method)) throw new HttpError(400, `payment_method must be one of ${METHODS.join(', ')}`);
   const recurring = Boolean(body.is_recurring);
+  if (recurring && !features.enabled('ENABLE_RECURRING_DONATIONS')) throw new HttpError(422, 'recurring donations are not available');
   const frequency = recurring ? body.recurring_frequency || 'monthly' : null;
   if (recurring && !FREQUENCIES.includes(frequency)) throw new HttpError(400, `recurring_frequency must be one of ${FREQUENCIES.join(', ')}`);
   const dedication = body.dedication ? String(body.dedication).slice(0, 280) : null;
