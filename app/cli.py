@@ -25,6 +25,7 @@ FEATURE_COMMANDS = (
     "app.certification.cli",
     "app.quizzes.cli",
     "app.labs.cli",
+    "app.labs.startbench",
     "app.backup.cli",
 )
 

@@ -309,7 +309,7 @@ def reset_password(token: str, password: str) -> User:
         .where(PasswordReset.id == link.id, PasswordReset.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if spent != 1:
         raise AccountError("This password reset link has already been used. Ask for a new one.")
     user = db.session.get(User, link.user_id)

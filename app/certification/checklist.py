@@ -35,6 +35,21 @@ class Progress:
     attestations: list[Attestation] = field(default_factory=list)
     signatures: list[AcknowledgmentSignature] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    # The trainee's standing on each exam lab (app.labs.exam.EXAM_STATES); None: labs not
+    # installed. Only "approved" (an attempt passed in time, its incident record approved) meets
+    # an exam item.
+    exams: dict[str, str] | None = None
+
+
+# What an exam item says for each standing (app.labs.exam.EXAM_STATES).
+EXAM_NOTES = {
+    "approved": "passed, record approved",
+    "submitted": "passed, record waiting for review",
+    "returned": "passed, record returned: revise it",
+    "passed": "passed, incident record to write",
+    "tried": "not passed yet",
+    "": "not attempted",
+}
 
 
 @dataclass(slots=True)
@@ -169,6 +184,13 @@ def _judge(
         done = sum(1 for slug in item.lab_slugs if slug in progress.passed_labs)
         return ItemStatus(
             item, done, len(item.lab_slugs), note=f"{done} of {len(item.lab_slugs)} labs"
+        )
+    if item.kind == "exam":
+        if progress.exams is None:
+            return ItemStatus(item, 0, 1, unavailable="labs are not installed")
+        state = progress.exams.get(item.lab_slugs[0], "") if item.lab_slugs else ""
+        return ItemStatus(
+            item, int(state == "approved"), 1, note=EXAM_NOTES.get(state, EXAM_NOTES[""])
         )
     if item.kind == "attestation":
         approved = counted_attestations(item, progress.attestations, since)

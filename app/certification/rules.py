@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.content.catalog import Catalog
 
-ITEM_KINDS = ("days", "assessment", "labs", "attestation", "acknowledgment")
+ITEM_KINDS = ("days", "assessment", "labs", "exam", "attestation", "acknowledgment")
 ATTESTATION_KINDS = ("shadow_shift", "incident_response")
 # Evidence that can be earned again for a new certification cycle (it carries a date).
 RENEWABLE_KINDS = ("attestation", "acknowledgment")
-ITEM_KEYS = ("id", "kind", "title", "description", "days", "labs", "attestation", "count")
+ITEM_KEYS = ("id", "kind", "title", "description", "days", "labs", "lab", "attestation", "count")
 SIGNOFF_KEYS = ("items", "renew")
 CERTIFICATE_KEYS = ("validity_months", "issuer", "badge")
 ISSUER_KEYS = ("name", "url", "email")
@@ -230,6 +230,15 @@ def _item(
                 problems.add(path, line, f"lab {slug!r} does not exist in labs/")
         if len(set(lab_slugs)) != len(lab_slugs):
             f.error("labs", "a lab is listed twice")
+    elif kind == "exam":
+        slug = f.text("lab", required=True)
+        known = catalog.sections.get("labs", {})
+        lab = known.get(slug)
+        if slug and lab is None and not (settings.labs_dir / slug / "lab.yaml").is_file():
+            f.error("lab", f"lab {slug!r} does not exist in labs/")
+        elif lab is not None and not getattr(lab, "is_exam", False):
+            f.error("lab", f"lab {slug!r} is not an exam (its lab.yaml has no exam: key)")
+        lab_slugs = (slug,) if slug else ()
     elif kind == "attestation":
         attestation = f.text("attestation", required=True)
         if attestation and attestation not in ATTESTATION_KINDS:
@@ -237,7 +246,7 @@ def _item(
         count = f.get("count", int, 1)
         if count < 1:
             f.error("count", f"count must be at least 1, got {count}")
-    for key in ("days", "labs", "attestation", "count"):
+    for key in ("days", "labs", "lab", "attestation", "count"):
         if key in f.node and not _uses(kind, key):
             f.error(key, f"{key!r} does not apply to a {kind} item")
     return SignoffItem(
@@ -253,9 +262,14 @@ def _item(
 
 
 def _uses(kind: str, key: str) -> bool:
-    return {"days": "days", "labs": "labs", "attestation": "attestation", "count": "attestation"}[
-        key
-    ] == kind
+    uses = {
+        "days": "days",
+        "labs": "labs",
+        "lab": "exam",
+        "attestation": "attestation",
+        "count": "attestation",
+    }
+    return uses[key] == kind
 
 
 def _days(f: Fields, catalog: Catalog) -> tuple[str, ...]:

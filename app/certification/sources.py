@@ -48,6 +48,15 @@ def passed_labs(user_id: int) -> frozenset[str] | None:
     return frozenset(labs.passed_lab_slugs(user_id)) if labs else None
 
 
+def exam_states(user_id: int, catalog: Catalog) -> dict[str, str] | None:
+    """Return the trainee's standing on each exam lab (None: labs not installed)."""
+    if feature_services("labs") is None:
+        return None
+    from app.labs.exam import exam_states as states_of
+
+    return states_of(user_id, list(catalog.sections.get("labs", {}).values()))
+
+
 def quiz_attempts(user_id: int) -> list[Any] | None:
     """Return the trainee's quiz attempts (None: quizzes not installed)."""
     quizzes = feature_services("quizzes")
@@ -77,6 +86,7 @@ def progress_of(user_id: int, catalog: Catalog, days: list[DayStatus] | None = N
         attestations=attestations_of(user_id),
         signatures=signatures_of(user_id),
         certificates=certificates_of(user_id),
+        exams=exam_states(user_id, catalog),
     )
 
 

@@ -11,12 +11,14 @@ from app.content.labs import (
     BUILTIN_VALUES,
     FORGERY_CLASSES,
     Check,
+    ExamRules,
     ExpectRule,
     Forgery,
     Host,
     Lab,
     Script,
     Step,
+    Tab,
     Task,
     ValueSpec,
 )
@@ -24,9 +26,15 @@ from app.content.markdown_render import render_markdown
 from app.content.programme import ID_PATTERN, check_id
 from app.content.yamlfile import Fields, Node, read
 
-CHECK_KINDS = ("probe", "shell", "sql", "http", "file", "answer")
+CHECK_KINDS = ("probe", "shell", "sql", "http", "file", "answer", "updates")
 RULE_OPS = ("equals", "not_equals", "contains", "not_contains", "matches", "min", "max")
+# Rules on the text of status updates (`updates` checks).
+TEXT_RULE_OPS = ("contains", "not_contains", "matches", "names")
+MAX_UPDATE_MINUTES = 480
 MAX_TRIES_LIMIT = 20
+# Tabs (services shown through the platform's proxy): how many, and what a path may be.
+MAX_TABS = 6
+TAB_PATH = re.compile(r"^/(?!/)[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
 VALUE_KINDS = ("token", "int", "choice")
 COMPARES = ("exact", "ci", "number")
 VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -35,7 +43,9 @@ PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 LAB_KEYS = (
     "id", "title", "day", "signoff_task", "summary", "intro", "intro_file", "time_limit_minutes",
     "continuous", "hosts", "values", "setup", "solve", "cleanup", "tasks",
+    "exam", "tabs",
 )  # fmt: skip
+EXAM_KEYS = ("attempts", "cooldown_hours", "record")
 TASK_KEYS = ("id", "title", "instructions", "instructions_file", "hints", "checks", "reset")
 STEP_KEYS = ("host", "script", "run", "user", "timeout")
 COMMON_CHECK_KEYS = ("id", "kind", "host", "timeout", "title", "message")
@@ -54,6 +64,7 @@ CHECK_KEYS = {
         "max_tries",
         "inputs",
     ),
+    "updates": ("first_within", "every", "each", "resolved", "after"),
 }
 
 
@@ -95,6 +106,16 @@ class LabReader:
             if task.id in seen:
                 self.problems.add(self.path, line, f"task id {task.id!r} is used twice")
             seen.add(task.id)
+        for task, line in zip(tasks, self._item_lines(fields, "tasks"), strict=False):
+            for check in task.checks:
+                unknown = [t for t in check.after if t not in seen or t == task.id]
+                if unknown:
+                    self.problems.add(
+                        self.path,
+                        line,
+                        f"check {check.id!r}: after must name other tasks of this lab; "
+                        f"unknown: {', '.join(unknown)}",
+                    )
         return Lab(
             id=lab_id,
             title=fields.text("title", required=True),
@@ -112,6 +133,29 @@ class LabReader:
             tasks=tuple(tasks),
             folder=self.folder,
             forgeries=self._forgeries(seen),
+            exam=self._exam(fields, tasks),
+            tabs=self._tabs(fields),
+        )
+
+    def _exam(self, fields: Fields, tasks: list[Task]) -> ExamRules | None:
+        """Read `exam:` (attempts, cooldown_hours, record); an exam's tasks may have no hints."""
+        if "exam" not in fields.node:
+            return None
+        f = Fields(fields.node["exam"], self.path, self.problems, "exam", fields.line("exam"))
+        if not f.ok:
+            return None
+        f.allow_only(EXAM_KEYS)
+        attempts = f.get("attempts", int, 2)
+        if not 1 <= attempts <= 10:
+            f.error("attempts", f"attempts must be 1..10, got {attempts}")
+        cooldown = f.get("cooldown_hours", int, 24)
+        if not 0 <= cooldown <= 720:
+            f.error("cooldown_hours", f"cooldown_hours must be 0..720, got {cooldown}")
+        for task, line in zip(tasks, self._item_lines(fields, "tasks"), strict=False):
+            if task.hints:
+                self.problems.add(self.path, line, f"task {task.id!r} of an exam has hints")
+        return ExamRules(
+            attempts=attempts, cooldown_hours=cooldown, record=f.get("record", bool, True)
         )
 
     def _forgeries(self, task_ids: set[str]) -> tuple[Forgery, ...]:
@@ -162,6 +206,44 @@ class LabReader:
             )
         return tuple(found)
 
+    def _tabs(self, fields: Fields) -> tuple[Tab, ...]:
+        """Read `tabs:`, the services the lab page shows through the platform's proxy."""
+        tabs = fields.items("tabs", self._tab)
+        if len(tabs) > MAX_TABS:
+            fields.error("tabs", f"a lab may show at most {MAX_TABS} tabs, got {len(tabs)}")
+        seen: set[str] = set()
+        for tab, line in zip(tabs, self._item_lines(fields, "tabs"), strict=False):
+            if tab.title.lower() in seen:
+                self.problems.add(self.path, line, f"tab title {tab.title!r} is used twice")
+            seen.add(tab.title.lower())
+        return tuple(tabs)
+
+    def _tab(self, item: Any, line: int) -> Tab | None:
+        f = Fields(item, self.path, self.problems, "tab", line)
+        if not f.ok:
+            return None
+        f.allow_only(("title", "host", "port", "scheme", "path"))
+        title = f.text("title", required=True)
+        if title and not 1 <= len(title) <= 30:
+            f.error("title", f"a tab title is 1 to 30 characters, got {len(title)}")
+        host = f.text("host", required=True)
+        if host and host not in self.host_names:
+            f.error(
+                "host",
+                f"host {host!r} is not one of the lab's hosts "
+                f"({', '.join(sorted(self.host_names))})",
+            )
+        port = f.get("port", int, 0, required=True)
+        if not 1 <= port <= 65535:
+            f.error("port", f"port must be 1..65535, got {port}")
+        scheme = f.text("scheme") or "http"
+        if scheme not in ("http", "https"):
+            f.error("scheme", f"scheme must be http or https, got {scheme!r}")
+        path = f.text("path") or "/"
+        if not TAB_PATH.match(path):
+            f.error("path", f"path must be a path on the host such as /status, got {path!r}")
+        return Tab(title=title, host=host, port=port, scheme=scheme, path=path)
+
     @staticmethod
     def _item_lines(fields: Fields, key: str) -> list[int]:
         return list(getattr(fields.node.get(key), "item_lines", []))
@@ -170,14 +252,17 @@ class LabReader:
         f = Fields(item, self.path, self.problems, "host", line)
         if not f.ok:
             return None
-        f.allow_only(("name", "image", "hostname"))
+        f.allow_only(("name", "image", "hostname", "net_admin"))
         name = f.text("name", required=True)
         check_id(name, f, "name")
         if name in self.host_names:
             f.error("name", f"host name {name!r} is used twice")
         self.host_names.add(name)
         return Host(
-            name=name, image=f.text("image", required=True), hostname=f.text("hostname") or name
+            name=name,
+            image=f.text("image", required=True),
+            hostname=f.text("hostname") or name,
+            net_admin=bool(f.get("net_admin", bool, False)),
         )
 
     def _values(self, fields: Fields) -> list[ValueSpec]:
@@ -324,13 +409,18 @@ class LabReader:
         if check_id_ in self.check_ids:
             f.error("id", f"check id {check_id_!r} is used twice in this lab")
         self.check_ids.add(check_id_)
-        host, timeout = self._common(f, 30)
+        if kind == "updates":  # judged on the platform: no host
+            host, timeout = "", f.get("timeout", int, 30)
+        else:
+            host, timeout = self._common(f, 30)
         base: dict[str, Any] = {
             "id": check_id_, "task_id": task_id, "kind": kind, "host": host, "timeout": timeout,
             "title": f.text("title") or check_id_.replace("-", " ").capitalize(),
             "message": f.text("message"),
         }  # fmt: skip
         self._no_placeholders(f, "message", base["message"])
+        if kind == "updates":
+            return self._updates_check(f, base)
         if kind == "probe":
             return Check(
                 **base,
@@ -398,6 +488,62 @@ class LabReader:
             max_tries=max_tries,
             expect_value=None if expect_value is None else str(expect_value),
         )  # fmt: skip
+
+    def _updates_check(self, f: Fields, base: dict[str, Any]) -> Check:
+        """Read an `updates` check: cadence in minutes, text rules, the tasks it waits for."""
+        first_within = f.get("first_within", int, 0, required=True)
+        every = f.get("every", int, 0, required=True)
+        for key, minutes in (("first_within", first_within), ("every", every)):
+            if key in f.node and not 1 <= minutes <= MAX_UPDATE_MINUTES:
+                f.error(key, f"{key} must be 1..{MAX_UPDATE_MINUTES} minutes, got {minutes}")
+        after = tuple(str(t) for t in f.get("after", list, []))
+        return Check(
+            **base,
+            first_within=first_within,
+            every=every,
+            rules=self._text_rules(f, "each"),
+            resolved_rules=self._text_rules(f, "resolved"),
+            after=after,
+        )
+
+    def _text_rules(self, f: Fields, key: str) -> tuple[ExpectRule, ...]:
+        """Read rules on an update's text: {contains|not_contains|matches|names: …, message}."""
+        raw = f.node.get(key)
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            f.error(key, f"{key} must be a list of rules such as {{contains: text, message: …}}")
+            return ()
+        lines = list(getattr(raw, "item_lines", [])) or [f.line(key)] * len(raw)
+        rules: list[ExpectRule] = []
+        for item, line in zip(raw, lines, strict=False):
+            r = Fields(item, self.path, self.problems, f"{key} rule", line)
+            if not r.ok:
+                continue
+            r.allow_only(("message", "among", *TEXT_RULE_OPS))
+            ops = [op for op in TEXT_RULE_OPS if op in r.node]
+            if len(ops) != 1:
+                r.error(None, f"a {key} rule needs exactly one of {', '.join(TEXT_RULE_OPS)}")
+                continue
+            op = ops[0]
+            value = str(r.get(op, (str, int, float)))
+            if op == "matches":
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    r.error(op, f"matches is not a valid regular expression: {error}")
+            among = tuple(str(a) for a in r.get("among", list, []))
+            if op == "names" and not among:
+                r.error(None, "a names rule needs 'among': the names it must be the only one of")
+            if op != "names" and among:
+                r.error("among", "'among' belongs to a names rule")
+            self._placeholders(r, op, value, *among)
+            message = r.text("message", required=True)
+            self._no_placeholders(r, "message", message)
+            rules.append(
+                ExpectRule(obs="text", op=op, value=value, message=message, line=line, among=among)
+            )
+        return tuple(rules)
 
     def _no_placeholders(self, f: Fields, key: str, text: str) -> None:
         # What the trainee reads may not carry a drawn value: a message is static text.

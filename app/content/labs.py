@@ -25,6 +25,19 @@ class Host:
     name: str
     image: str
     hostname: str
+    # lab.yaml `net_admin: true`: the host may manage its own network namespace (nftables).
+    net_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A service of a sandbox host shown on the lab page through the platform's proxy."""
+
+    title: str
+    host: str
+    port: int
+    scheme: str = "http"
+    path: str = "/"
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class ExpectRule:
     value: str
     message: str
     line: int = 0
+    # `names` rules of `updates` checks: the other names the text must not mention.
+    among: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,13 @@ class Check:
     max_tries: int = 3
     expect_value: str | None = None
     tamper_scan: bool = True
+    # `updates` checks (status updates posted on the platform): minutes from the lab's ready time
+    # to the first update, most minutes between updates until the resolved one, rules for every
+    # update before it (`rules`) and for the resolved one, and tasks that must have passed.
+    first_within: int = 0
+    every: int = 0
+    resolved_rules: tuple[ExpectRule, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,16 @@ class Forgery:
 
 
 @dataclass(frozen=True)
+class ExamRules:
+    """What makes a lab an exam (`exam:` in lab.yaml): no hints, pass/fail only, no extension,
+    a limited number of attempts with a cool-down between them, and a written incident record."""
+
+    attempts: int = 2
+    cooldown_hours: int = 24
+    record: bool = True
+
+
+@dataclass(frozen=True)
 class Lab:
     """A practical lab: hosts, random values, lifecycle scripts and tasks."""
 
@@ -153,6 +185,13 @@ class Lab:
     tasks: tuple[Task, ...]
     folder: Path
     forgeries: tuple[Forgery, ...] = ()
+    tabs: tuple[Tab, ...] = ()
+    exam: ExamRules | None = None
+
+    @property
+    def is_exam(self) -> bool:
+        """Tell whether the lab is an exam (see ExamRules)."""
+        return self.exam is not None
 
     @property
     def checks(self) -> tuple[Check, ...]:

@@ -213,7 +213,7 @@ def seed_cohort(catalog: Catalog, trainees: int, today: date | None = None) -> t
         if with_quizzes:
             rows.extend(_quiz_rows(catalog, person.id, days_done, now))
         if with_labs:
-            rows.extend(_lab_rows(catalog, person.id, n, now))
+            rows.extend(_lab_rows(catalog, person.id, n, now, days_done))
     db.session.add_all(rows)
     db.session.flush()
     return cohort.id, coordinator.email
@@ -261,10 +261,15 @@ def _quiz_rows(catalog: Catalog, user_id: int, days_done: int, now: Any) -> list
     return rows
 
 
-def _lab_rows(catalog: Catalog, user_id: int, n: int, now: Any) -> list[Any]:
+def _lab_rows(catalog: Catalog, user_id: int, n: int, now: Any, days_done: int) -> list[Any]:
+    """Sessions of some required labs (a third of them not completed), and a passed session of
+    every lab of the days the trainee has done (a day is complete only with its labs)."""
     from app.labs.models import LabSession
 
-    slugs = rules_of(catalog).lab_slugs
+    required = rules_of(catalog).lab_slugs
+    tried = required[: n % (len(required) + 1)]
+    day_labs = [slug for day in catalog.days[:days_done] for slug in day.lab_slugs]
+    slugs = list(dict.fromkeys([*tried, *day_labs]))
     return [
         LabSession(
             user_id=user_id,
@@ -278,8 +283,8 @@ def _lab_rows(catalog: Catalog, user_id: int, n: int, now: Any) -> list[Any]:
             progress_percent=100,
             started_at=now,
             expires_at=now,
-            completed_at=now if k % 3 != 2 else None,
+            completed_at=now if k % 3 != 2 or slug in day_labs else None,
             finished_at=now,
         )
-        for k, slug in enumerate(slugs[: n % (len(slugs) + 1)])
+        for k, slug in enumerate(slugs)
     ]

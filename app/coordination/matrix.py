@@ -137,7 +137,7 @@ def build_matrix(
     data = load_cohort_progress(cohort.id, catalog, now, timedelta(minutes=policy.stuck_minutes))
     quizzes = day_quiz_ids(catalog, data.quizzes_installed)
     labs = catalog.sections.get("labs", {})
-    plan = day_plan(catalog, quizzes)
+    plan = day_plan(catalog, quizzes, data.labs_installed)
     rows = []
     for trainee in members:
         per_day = day_progress(data, trainee.id, catalog, quizzes)

@@ -2,8 +2,9 @@
 
 The per-trainee services of lessons, quizzes and labs answer for one person; the progress matrix
 needs everyone at once, so this module reads those features' tables directly, in the same terms
-as their services (a day is complete when its lessons are and its quiz is passed; a lab is
-passed when one session completed every task). tests/coordination check that both agree.
+as their services (a day is complete when its lessons are read, its quiz is passed and its labs
+are passed; a lab is passed when one session completed every task, which for an exam means
+before its deadline). tests/coordination check that both agree.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class CohortProgress:
     signatures: dict[int, list[AcknowledgmentSignature]] = field(default_factory=dict)
     certificates: dict[int, list[Certificate]] = field(default_factory=dict)
     last_activity: dict[int, datetime] = field(default_factory=dict)
+    # Per trainee and exam lab: the state of its best attempt (app.labs.exam.EXAM_STATES).
+    exams: dict[int, dict[str, str]] = field(default_factory=dict)
     quizzes_installed: bool = False
     labs_installed: bool = False
 
@@ -102,6 +105,7 @@ class CohortProgress:
             attestations=self.attestations.get(user_id, []),
             signatures=self.signatures.get(user_id, []),
             certificates=self.certificates.get(user_id, []),
+            exams=self.exams.get(user_id, {}) if self.labs_installed else None,
         )
 
 
@@ -121,6 +125,7 @@ def load_cohort_progress(
         _quizzes(data, members)
     if data.labs_installed:
         _labs(data, members, now, stuck_after)
+        _exams(data, members, catalog)
     for attestation in db.session.scalars(
         select(Attestation).where(Attestation.user_id.in_(members)).order_by(Attestation.id)
     ):
@@ -267,6 +272,14 @@ def _labs(
         data.stuck.setdefault(user_id, []).append(stuck)
 
 
+def _exams(data: CohortProgress, members: Select[int], catalog: Catalog) -> None:
+    from app.labs.exam import exam_states_of
+
+    exams = [lab for lab in catalog.sections.get("labs", {}).values() if lab.is_exam]
+    if exams:
+        data.exams.update(exam_states_of(members, exams))
+
+
 def _first_failure(results: Any) -> str:
     for result in results or []:
         if isinstance(result, dict) and result.get("outcome") in ("failed", "error"):
@@ -286,23 +299,32 @@ def day_quiz_ids(catalog: Catalog, quizzes_installed: bool) -> dict[str, str]:
     }
 
 
-DayPlan = tuple[tuple[str, bool, str | None], ...]
+DayPlan = tuple[tuple[str, bool, str | None, tuple[str, ...]], ...]
 
 
-def day_plan(catalog: Catalog, day_quizzes: dict[str, str]) -> DayPlan:
-    """Return (day id, has lessons, quiz id) per day: what completes each day, read once."""
-    return tuple((day.id, bool(day.lessons), day_quizzes.get(day.id)) for day in catalog.days)
+def day_plan(catalog: Catalog, day_quizzes: dict[str, str], labs_installed: bool = True) -> DayPlan:
+    """Return (day id, has lessons, quiz id, lab slugs) per day: what completes each day."""
+    return tuple(
+        (
+            day.id,
+            bool(day.lessons),
+            day_quizzes.get(day.id),
+            day.lab_slugs if labs_installed else (),
+        )
+        for day in catalog.days
+    )
 
 
 def completion_dates(
     data: CohortProgress, user_id: int, plan: DayPlan, complete: frozenset[str]
 ) -> list[date | None]:
-    """Return the UTC date each complete day became complete: its last lesson or its quiz's
-    first pass, whichever came later; None when the records do not date it."""
+    """Return the UTC date each complete day became complete: its last lesson, its quiz's first
+    pass or its labs' first passes, whichever came last; None when the records do not date it."""
     lessons = data.lessons_done_at.get(user_id, {})
     passed = data.quizzes_passed_at.get(user_id, {})
+    labs = data.labs.get(user_id, {})
     found: list[date | None] = []
-    for day_id, has_lessons, quiz_id in plan:
+    for day_id, has_lessons, quiz_id, lab_slugs in plan:
         if day_id not in complete:
             continue
         moment = lessons.get(day_id) if has_lessons else None
@@ -317,6 +339,13 @@ def completion_dates(
                 continue
             if moment is None or quiz_moment > moment:
                 moment = quiz_moment
+        lab_moments = [labs[slug].passed_at if slug in labs else None for slug in lab_slugs]
+        if any(m is None for m in lab_moments):
+            found.append(None)
+            continue
+        latest = max((m for m in lab_moments if m is not None), default=None)
+        if latest is not None:
+            moment = latest if moment is None or as_utc(latest) > as_utc(moment) else moment
         found.append(as_utc(moment).date() if moment is not None else None)
     return found
 
@@ -324,9 +353,10 @@ def completion_dates(
 def day_progress(
     data: CohortProgress, user_id: int, catalog: Catalog, day_quizzes: dict[str, str]
 ) -> dict[str, tuple[int, int]]:
-    """Return (done, total) per day for one trainee: lessons plus the day's quiz."""
+    """Return (done, total) per day for one trainee: lessons, the day's quiz and its labs."""
     lessons = data.lessons_done.get(user_id, {})
     passed = data.quizzes_passed.get(user_id, set())
+    labs = data.labs.get(user_id, {})
     result = {}
     for day in catalog.days:
         total = len(day.lessons)
@@ -335,5 +365,8 @@ def day_progress(
         if quiz_id is not None:
             total += 1
             done += int(quiz_id in passed)
+        if data.labs_installed:
+            total += len(day.lab_slugs)
+            done += sum(1 for slug in day.lab_slugs if slug in labs and labs[slug].passed)
         result[day.id] = (done, total)
     return result

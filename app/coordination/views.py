@@ -142,9 +142,19 @@ def _quiz_lockouts(user_id: int) -> dict[str, object]:
 @bp.route("/approvals")
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def approvals() -> str:
-    """List the attestations waiting for this coordinator's decision."""
+    """List the attestations and exam incident records waiting for this coordinator."""
+    from app.certification.sources import feature_services
+
+    records = []
+    if feature_services("labs") is not None:
+        from app.labs.exam import records_waiting_for
+
+        records = records_waiting_for(current_user)
     return render_template(
-        "coordination/approvals.html", pending=pending_for(current_user), form=DecisionForm()
+        "coordination/approvals.html",
+        pending=pending_for(current_user),
+        records=records,
+        form=DecisionForm(),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -24,10 +24,12 @@ from app.labs.verdicts import (
     FAILED,
     PASSED,
     Outcome,
+    Timeline,
     Verdict,
     compare_answer,
     excerpt,
     judge_rule,
+    judge_updates,
     parse_observations,
     shell_verdict,
     text_of,
@@ -159,11 +161,15 @@ class CheckRunner:
         values: Mapping[str, object],
         session: str,
         probe: ProbeExecutor | None = None,
+        timeline: Callable[[], Timeline] | None = None,
     ) -> None:
         self.execute = execute
         self.values = values
         self.session = session
         self.probe = probe
+        # Where `updates` checks read the session's status updates (the proof harness passes
+        # its own; by default the session's rows, through app.labs.updates).
+        self.timeline = timeline
 
     def run(self, check: Check, answer: str | None = None) -> CheckResult:
         """Run one check and return its structured result; never raises."""
@@ -215,7 +221,16 @@ class CheckRunner:
     def _fill(self, check: Check, text: str) -> str:
         return fill(text, self.values, self.session, check.host)
 
+    def _timeline(self) -> Timeline:
+        if self.timeline is not None:
+            return self.timeline()
+        from app.labs.updates import timeline_for
+
+        return timeline_for(int(self.session))
+
     def _run(self, check: Check, answer: str | None) -> tuple[Verdict, str]:
+        if check.kind == "updates":  # judged here, from the platform's own records
+            return judge_updates(check, self._timeline(), lambda t: self._fill(check, t)), ""
         if check.kind == "answer" and not (answer or "").strip():
             return Verdict(FAILED, f"Type your answer to: {self._fill(check, check.question)}"), ""
         if check.kind == "answer" and check.expect_value is not None:

@@ -8,7 +8,9 @@ job twice; the slow parts are handed to the supervisor's thread pool with `submi
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,8 +23,8 @@ from app.content import get_catalog
 from app.content.labs import Lab, Step, labs_of
 from app.extensions import db
 from app.labs import services
-from app.labs.checks import CheckRunner, Executor, Output, ProbeExecutor
-from app.labs.models import CheckRun, LabSession, RunStatus, SessionStatus
+from app.labs.checks import CheckResult, CheckRunner, Executor, Output, ProbeExecutor
+from app.labs.models import CheckRun, LabSession, RunStatus, SessionStatus, Trigger
 from app.labs.values import script_env
 
 log = logging.getLogger("academy.labs")
@@ -107,22 +109,30 @@ def step_failure(step: Step, result: Output) -> str:
     return f"{step.script.source} on {step.host} {why}\n{tail}".strip()
 
 
-def _submit(fn: Callable[..., None], *args: Any, quick: bool = False) -> None:
+def _submit(fn: Callable[..., None], *args: Any, quick: bool = False) -> bool:
     from app.sandboxes import supervisor
 
-    supervisor.submit(fn, *args, quick=quick)
+    return supervisor.submit(fn, *args, quick=quick)
 
 
 def pick_up_checks(app: Flask) -> None:
     """Claim queued check runs and run them on the supervisor's quick pool.
 
     Also a quick task (polled every 0.1 s by the worker): a Check press is picked up at once,
-    and its run never waits behind sandbox starts and setups on the main job pool.
+    and its run never waits behind sandbox starts and setups on the main job pool. Presses go
+    first, and continuous checking may hold only AUTO_AT_ONCE of the quick threads, so a press
+    never queues behind the automatic runs of every open lab page.
     """
     now = utcnow()
-    for run_id in db.session.scalars(
-        select(CheckRun.id).where(CheckRun.status == RunStatus.QUEUED.value).order_by(CheckRun.id)
-    ).all():
+    queued = db.session.execute(
+        select(CheckRun.id, CheckRun.trigger)
+        .where(CheckRun.status == RunStatus.QUEUED.value)
+        .order_by(CheckRun.id)
+    ).all()
+    for run_id, trigger in sorted(queued, key=lambda row: row.trigger == Trigger.AUTO.value):
+        automatic = trigger == Trigger.AUTO.value
+        if automatic and not _auto_slot_free():
+            continue  # stays queued: request_check hands this run back to the page meanwhile
         if _claim(
             CheckRun,
             run_id,
@@ -131,7 +141,34 @@ def pick_up_checks(app: Flask) -> None:
             RunStatus.RUNNING.value,
             started_at=now,
         ):
-            _submit(execute_run, app, run_id, quick=True)
+            if automatic:
+                with _auto_lock:
+                    _auto_running.add(run_id)
+                if not _submit(execute_auto_run, app, run_id, quick=True):
+                    with _auto_lock:
+                        _auto_running.discard(run_id)
+            else:
+                _submit(execute_run, app, run_id, quick=True)
+
+
+# Automatic runs this process is running, and how many it may run at once.
+AUTO_AT_ONCE = 2
+_auto_running: set[int] = set()
+_auto_lock = threading.Lock()
+
+
+def _auto_slot_free() -> bool:
+    with _auto_lock:
+        return len(_auto_running) < AUTO_AT_ONCE
+
+
+def execute_auto_run(app: Flask, run_id: int) -> None:
+    """Run an automatic check run, then give its slot back."""
+    try:
+        execute_run(app, run_id)
+    finally:
+        with _auto_lock:
+            _auto_running.discard(run_id)
 
 
 def _claim(model: Any, row_id: int, column: str, before: str, after: str, **changes: Any) -> bool:
@@ -161,6 +198,10 @@ def tick(app: Flask) -> None:
             _submit(run_cleanup, app, session_id)
     _recover_stale(now)
     _submit_setups(app)
+    # Prepared sandboxes (a lab's setup already run) for labs people are starting.
+    from app.labs import warm
+
+    warm.maintain(app)
 
 
 def _advance_starting() -> None:
@@ -329,15 +370,38 @@ def execute_run(app: Flask, run_id: int) -> None:
         )
         passed = session.passed_task_ids()
         answers = dict(session.answers or {})
-        results = [
-            runner.run(check, answers.get(check.id))
+        checks = [
+            check
             for task in lab.tasks
             if task.id not in passed and run.task_id in (None, task.id)
             for check in task.checks
         ]
+        db.session.commit()  # hold no transaction while the checks run
+        results = _run_checks(app, runner, checks, answers)
         db.session.refresh(session)  # another run may have passed a task meanwhile
         services.record_results(run, lab, results)
         db.session.commit()
+
+
+# Checks of one run that run at the same time: each is its own script in the probe, and most of
+# a check's time is spent waiting for the engine and the sandbox, so a press's result comes
+# after its slowest check rather than after the sum of them.
+CHECKS_AT_ONCE = 4
+
+
+def _run_checks(
+    app: Flask, runner: CheckRunner, checks: list[Any], answers: dict[str, Any]
+) -> list[CheckResult]:
+    """Run checks (concurrently when there are several) and return their results in order."""
+    if len(checks) <= 1:
+        return [runner.run(check, answers.get(check.id)) for check in checks]
+
+    def one(check: Any) -> CheckResult:
+        with app.app_context():
+            return runner.run(check, answers.get(check.id))
+
+    with ThreadPoolExecutor(min(CHECKS_AT_ONCE, len(checks)), "lab-check") as pool:
+        return list(pool.map(one, checks))
 
 
 def _empty_lab(session: LabSession) -> Lab:

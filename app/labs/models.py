@@ -183,3 +183,82 @@ class CheckRun(db.Model):  # type: ignore[name-defined]
         if "failed" in outcomes:
             return "failed"
         return "error" if "error" in outcomes else "passed"
+
+
+class PreparedStatus(enum.StrEnum):
+    """Where a prepared lab sandbox is (app/labs/warm.py)."""
+
+    BOOTING = "booting"  # its sandbox is starting
+    SETTING_UP = "setting_up"  # the lab's setup runs in it
+    READY = "ready"  # waiting for a trainee to press Start
+    CLAIMED = "claimed"  # handed to one session (session_id), for good
+    DISCARDED = "discarded"  # failed, too old, or its content changed: its sandbox is released
+
+
+class PreparedLab(db.Model):  # type: ignore[name-defined]
+    """A sandbox with a lab's setup already run, from values drawn when it was prepared.
+
+    A Start claims one with a conditional UPDATE (ready → claimed); its seed and values become
+    the session's. The unique session_id and sandbox_id keep it to one session, ever.
+    """
+
+    __tablename__ = "lab_prepared"
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", name="uq_lab_prepared_sandbox"),
+        UniqueConstraint("session_id", name="uq_lab_prepared_session"),
+        Index("ix_lab_prepared_lab_status", "lab_slug", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab_slug: Mapped[str] = mapped_column(String(100))
+    sandbox_id: Mapped[str] = mapped_column(ForeignKey("sandboxes.id", ondelete="CASCADE"))
+    content_version: Mapped[str] = mapped_column(String(20))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    values: Mapped[dict[str, Any]] = mapped_column("random_values", JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=PreparedStatus.BOOTING.value)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lab_sessions.id", ondelete="SET NULL")
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<PreparedLab {self.id} {self.lab_slug} {self.status}>"
+
+
+class RecordStatus(enum.StrEnum):
+    """Where an exam attempt's incident record is (app/labs/exam.py)."""
+
+    SUBMITTED = "submitted"  # waiting for a coordinator
+    APPROVED = "approved"
+    RETURNED = "returned"  # sent back with a comment; the trainee may edit and submit again
+
+
+class ExamRecord(db.Model):  # type: ignore[name-defined]
+    """The incident record a trainee writes for one exam attempt, and its review."""
+
+    __tablename__ = "lab_exam_records"
+    __table_args__ = (UniqueConstraint("session_id", name="uq_lab_exam_records_session"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    timeline: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.SUBMITTED.value)
+    content_version: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewer_name: Mapped[str] = mapped_column(String(200), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[LabSession] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ExamRecord {self.id} session {self.session_id} {self.status}>"

@@ -10,15 +10,18 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
+from app.clock import utcnow
 from app.content.labs import FORGERY_CLASSES, Check, Forgery, Lab, Step
 from app.labs.checks import CheckResult, CheckRunner, Executor, Output, ProbeExecutor
 from app.labs.jobs import run_step, step_failure
 from app.labs.services import host_specs
 from app.labs.values import draw_values, fill, new_seed
+from app.labs.verdicts import Timeline, UpdateEntry
 
 READY_TIMEOUT = 120.0
 MIN_FORGERIES = 5
@@ -26,6 +29,43 @@ MIN_FORGERIES = 5
 TRAINEE = "impactlink"
 # The reference solution supplies answers for answer checks as `ANSWER: <check-id> <value>`.
 ANSWER_LINE = re.compile(r"^ANSWER:\s*([a-z0-9][a-z0-9-]*)\s+(.*?)\s*$", re.MULTILINE)
+# Status updates, as the trainee posts them on the platform: `UPDATE: <status> <text>`, stamped
+# when the step (or forgery phase) that printed it ends; `WAIT: <minutes>` lets that much time
+# pass on the proof's clock first (a late or silent trainee without minutes of real waiting).
+UPDATE_LINE = re.compile(
+    r"^UPDATE:\s*(investigating|identified|monitoring|resolved)\s+(.*?)\s*$", re.MULTILINE
+)
+WAIT_LINE = re.compile(r"^WAIT:\s*(\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass
+class ProofClock:
+    """The proof's stand-in for the platform's records of a session: when the lab was ready,
+    the status updates posted (stamped by this clock, never by the script), the tasks passed."""
+
+    ready_at: datetime = field(default_factory=utcnow)
+    skipped: timedelta = field(default_factory=timedelta)
+    updates: list[UpdateEntry] = field(default_factory=list)
+    passed: set[str] = field(default_factory=set)
+
+    def now(self) -> datetime:
+        """Return the proof's time: the real time plus any time WAIT lines let pass."""
+        return utcnow() + self.skipped
+
+    def take(self, output: str) -> None:
+        """Post the UPDATE lines of a step's output, in order, honouring WAIT lines."""
+        for line in output.splitlines():
+            wait = WAIT_LINE.match(line.strip())
+            if wait:
+                self.skipped += timedelta(minutes=float(wait.group(1)))
+                continue
+            update = UPDATE_LINE.match(line.strip())
+            if update:
+                self.updates.append(UpdateEntry(self.now(), update.group(1), update.group(2)))
+
+    def timeline(self) -> Timeline:
+        """Return what an `updates` check judges, as of now."""
+        return Timeline(self.ready_at, self.now(), tuple(self.updates), frozenset(self.passed))
 
 
 @dataclass
@@ -82,12 +122,15 @@ def _steps(
     session: str,
     what: str,
     proof: Proof,
+    clock: ProofClock | None = None,
 ) -> str:
     """Run steps in order; record a problem and stop at the first failure; return their stdout."""
     output = []
     for step in steps:
         result: Output = run_step(execute, step, values, session)
         output.append(str(result.stdout or ""))
+        if clock is not None:
+            clock.take(output[-1])
         if result.exit_code != 0 or result.timed_out:
             proof.problems.append(f"{what} failed: {step_failure(step, result)}")
             break
@@ -110,6 +153,34 @@ def _judge(results: list[CheckResult], expected: str, proof: Proof) -> None:
             )
 
 
+def _round(
+    lab: Lab,
+    runner: CheckRunner,
+    checks: list[Check],
+    clock: ProofClock,
+    judge: Callable[[Check], CheckResult],
+) -> list[CheckResult]:
+    """Run checks as the platform sees them: `updates` checks last, once the tasks they wait
+    for (`after`) are known to pass or not (those tasks' checks run too, when not among checks)."""
+    results = {c.id: judge(c) for c in checks if c.kind != "updates"}
+    waiting = [c for c in checks if c.kind == "updates"]
+    if waiting:
+        needed = {task for c in waiting for task in c.after}
+        extra = [
+            c
+            for c in lab.checks
+            if c.task_id in needed and c.id not in results and c.kind != "updates"
+        ]
+        seen = {**results, **{c.id: runner.run(c) for c in extra}}
+        for task in lab.tasks:
+            if task.id in needed and all(
+                c.id in seen and seen[c.id].passed for c in task.checks if c.kind != "updates"
+            ):
+                clock.passed.add(task.id)
+        results.update({c.id: judge(c) for c in waiting})
+    return [results[c.id] for c in checks]
+
+
 @dataclass
 class _Sandbox:
     """A proof's own sandbox: the lab set up in fresh hosts, with executors bound to them."""
@@ -118,6 +189,7 @@ class _Sandbox:
     probe: ProbeExecutor
     values: dict[str, Any]
     session: str
+    clock: ProofClock = field(default_factory=ProofClock)
 
 
 def _with_sandbox(
@@ -164,7 +236,7 @@ def _with_sandbox(
         _steps(execute, lab.setup, values, session, "setup", proof)
         proof.setup_seconds = time.perf_counter() - clock
         if not proof.problems:
-            body(_Sandbox(execute, probe, values, session))
+            body(_Sandbox(execute, probe, values, session, ProofClock(ready_at=utcnow())))
     except Exception as error:  # the report must name what broke, not stop the other labs
         proof.problems.append(f"{type(error).__name__}: {error}")
     finally:
@@ -176,19 +248,21 @@ def prove(app: Flask, lab: Lab, run: int, say: Callable[[str], None] | None = No
     proof = Proof(lab=lab.id, run=run, seed=new_seed())
 
     def body(box: _Sandbox) -> None:
-        runner = CheckRunner(box.execute, box.values, box.session, box.probe)
+        runner = CheckRunner(box.execute, box.values, box.session, box.probe, box.clock.timeline)
         clock = time.perf_counter()
-        before = [runner.run(check) for check in lab.checks]
+        before = _round(lab, runner, list(lab.checks), box.clock, runner.run)
         proof.check_before_seconds = time.perf_counter() - clock
         proof.checks = len(before)
         _judge(before, "failed", proof)
         _no_leaks(lab, before, box.values, proof)
         clock = time.perf_counter()
-        solved = _steps(box.execute, lab.solve, box.values, box.session, "solve", proof)
+        solved = _steps(box.execute, lab.solve, box.values, box.session, "solve", proof, box.clock)
         proof.solve_seconds = time.perf_counter() - clock
         answers = dict(ANSWER_LINE.findall(solved))
         clock = time.perf_counter()
-        after = [runner.run(check, answers.get(check.id)) for check in lab.checks]
+        after = _round(
+            lab, runner, list(lab.checks), box.clock, lambda c: runner.run(c, answers.get(c.id))
+        )
         proof.check_after_seconds = time.perf_counter() - clock
         _judge(after, "passed", proof)
         for task in lab.tasks:
@@ -210,22 +284,25 @@ def prove_forgery(
         result = run_step(box.execute, step, box.values, "", argument=name)
         if result.timed_out:
             proof.problems.append(f"forgery {forgery.name} ran out of time in its {name} phase")
+        box.clock.take(str(result.stdout or ""))
         return str(result.stdout or "")
 
     def body(box: _Sandbox) -> None:
-        runner = CheckRunner(box.execute, box.values, box.session, box.probe)
+        runner = CheckRunner(box.execute, box.values, box.session, box.probe, box.clock.timeline)
         clock = time.perf_counter()
         said = phase(box, "before")
         proof.solve_seconds = time.perf_counter() - clock
         targeted = [c for c in lab.checks if c.task_id in forgery.targets]
-        early = [runner.run(check) for check in targeted]
+        early = _round(lab, runner, targeted, box.clock, runner.run)
         _no_leaks(lab, early, box.values, proof)
         said += "\n" + phase(box, "after")
         tries: dict[str, list[str]] = {}
         for check_id, value in ANSWER_LINE.findall(said):
             tries.setdefault(check_id, []).append(value)
         clock = time.perf_counter()
-        results = [_best_of(runner, check, tries.get(check.id, [])) for check in targeted]
+        results = _round(
+            lab, runner, targeted, box.clock, lambda c: _best_of(runner, c, tries.get(c.id, []))
+        )
         proof.check_after_seconds = time.perf_counter() - clock
         proof.checks = len(results)
         for task_id in forgery.targets:

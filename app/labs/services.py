@@ -60,7 +60,10 @@ def host_specs(lab: Lab) -> list[Any]:
     """Return the lab's hosts as the sandbox runtime's HostSpec objects."""
     from app.sandboxes.runtime import HostSpec
 
-    return [HostSpec(name=h.name, image=h.image, hostname=h.hostname) for h in lab.hosts]
+    return [
+        HostSpec(name=h.name, image=h.image, hostname=h.hostname, net_admin=h.net_admin)
+        for h in lab.hosts
+    ]
 
 
 def terminal_host(lab: Lab) -> Host:
@@ -114,12 +117,19 @@ def start_session(
     start that loses a race to open the same lab raises IntegrityError, with its savepoint
     (sandbox request included) rolled back, and the caller turns to the session that won.
     """
+    from app.labs import warm
     from app.sandboxes import services as sandboxes
 
     lock_user(user_id)
     current = open_session(user_id, lab.id)
     if current is not None:
         return current
+    if lab.is_exam:
+        from app.labs.exam import start_refusal
+
+        refusal = start_refusal(user_id, lab)
+        if refusal:
+            raise LabError(refusal)
     if sandbox_quota is not None and sandboxes_held(user_id) >= sandbox_quota:
         raise QuotaExceeded(
             f"You already have {sandbox_quota} lab sandbox{'es' if sandbox_quota > 1 else ''} "
@@ -144,10 +154,13 @@ def start_session(
     # The caller has checked the engine (unavailable_reason); a request made while it is down
     # waits, with the reason as its progress, and the session fails if it never comes back.
     with db.session.begin_nested():
-        sandbox = sandboxes.request_sandbox(
-            sandboxes.profile_key(host_specs(lab)), owner_id=user_id, purpose=f"lab:{lab.id}"
-        )
-        session.sandbox_id = sandbox.id
+        # A sandbox with the lab already set up, when one is prepared (app/labs/warm.py): its
+        # values become the session's and the session is active at once.
+        if not warm.hand_over(session, lab, user_id, now):
+            sandbox = sandboxes.request_sandbox(
+                sandboxes.profile_key(host_specs(lab)), owner_id=user_id, purpose=f"lab:{lab.id}"
+            )
+            session.sandbox_id = sandbox.id
         db.session.add(session)
         db.session.flush()
     return session
@@ -190,6 +203,8 @@ def request_check(
     """Queue a check run; continuous checking keeps at most one pending run per session."""
     if session.status != SessionStatus.ACTIVE.value:
         raise LabError("Checks run once the lab is ready and until it ends.")
+    if lab.is_exam and utcnow() >= as_utc(session.expires_at):
+        raise LabError("The exam's time is up: checks no longer count.")
     if task_id is not None and lab.task(task_id) is None:
         raise LabError("There is no such task in this lab.")
     open_tasks = [t.id for t in lab.tasks if t.id not in session.passed_task_ids()]
@@ -231,6 +246,8 @@ def record_answer(session: LabSession, lab: Lab, check_id: str, answer: str) -> 
         raise LabError("There is no such question in this lab.")
     if session.status != SessionStatus.ACTIVE.value:
         raise LabError("Answers can be given while the lab is running.")
+    if lab.is_exam and utcnow() >= as_utc(session.expires_at):
+        raise LabError("The exam's time is up: answers no longer count.")
     if check.task_id in session.passed_task_ids():
         raise LabError("This task has passed already.")
     used = tries_used(session, check_id)
@@ -251,6 +268,12 @@ def record_results(run: CheckRun, lab: Lab, results: list[CheckResult]) -> list[
     session = run.session
     now = utcnow()
     run.results = [r.to_json() for r in results]
+    # An exam shows pass or fail only, and a run asked for after its deadline passes nothing.
+    late = lab.is_exam and as_utc(run.requested_at) > as_utc(session.expires_at)
+    if lab.is_exam:
+        from app.labs.exam import exam_results
+
+        run.results = exam_results(run.results)
     run.output_excerpt = "\n\n".join(f"[{r.check_id}] {r.output}" for r in results if r.output)[
         :20_000
     ]
@@ -270,7 +293,7 @@ def record_results(run: CheckRun, lab: Lab, results: list[CheckResult]) -> list[
         if row is None:
             row = TaskResult(session_id=session.id, task_id=task.id, failed_checks=0)
             session.task_results.append(row)
-        if row.passed_at is not None:
+        if row.passed_at is not None or late:
             continue
         if len(outcome) == len(task.checks) and all(r.passed for r in outcome):
             row.passed_at = now
@@ -383,6 +406,8 @@ def extend_session(session: LabSession, lab: Lab, minutes: int = EXTEND_MINUTES)
 
     if session.status != SessionStatus.ACTIVE.value:
         raise LabError("Only a running lab can be extended.")
+    if lab.is_exam:
+        raise LabError("An exam's time limit cannot be extended.")
     latest = as_utc(session.ready_at or session.started_at) + timedelta(
         minutes=lab.time_limit_minutes * MAX_EXTENSION_FACTOR
     )

@@ -20,13 +20,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from app.auth.access import login_required
+from app.auth.access import login_required, roles_required
 from app.auth.models import Role
+from app.clock import as_utc
 from app.content import get_catalog
 from app.content.labs import Lab, labs_of
 from app.coordination.services import can_oversee
-from app.labs import services
-from app.labs.forms import AnswerForm, LabActionForm
+from app.labs import exam, services, updates
+from app.labs.forms import AnswerForm, ExamRecordForm, ExamReviewForm, LabActionForm, UpdateForm
 from app.labs.models import LabSession, SessionStatus, Trigger
 from app.labs.status import evidence_rows, session_status, task_views
 from app.labs.values import fill_html
@@ -129,6 +130,7 @@ def _detail_page(lab: Lab, unavailable: str | None) -> str:
         current=next((s for s in sessions if s.is_open), None),
         unavailable=unavailable,
         form=LabActionForm(),
+        standing=exam.standing(current_user.id, lab) if lab.is_exam else None,
     )
 
 
@@ -161,6 +163,10 @@ def start(slug: str) -> Response | tuple[str, int]:
         except services.QuotaExceeded as refused:
             flash(str(refused), "error")
             return _detail_page(lab, None), 409
+        except services.LabError as refused:
+            # An exam's rules: attempts used, the cool-down, or passed already.
+            flash(str(refused), "error")
+            return _detail_page(lab, None), 409
         except IntegrityError:
             # A parallel Start of the same lab (a double click) won: go to its session.
             current = services.open_session(current_user.id, slug) or abort(409)
@@ -180,16 +186,24 @@ def workspace(session_id: int) -> str | Response:
 
     sandbox = sandbox_for(session.sandbox_id) if session.sandbox_id else None
     host = services.terminal_host(lab).name
+    # A lab of several hosts: the trainee picks which one the terminal opens on.
+    hosts = [h.name for h in lab.hosts]
+    terminal_on = request.args.get("host", host)
+    if terminal_on not in hosts:
+        abort(404)
     return render_template(
         "labs/workspace.html",
         personal=lambda html: fill_html(html, session.values, str(session.id), host),
         lab=lab,
         session=session,
         sandbox=sandbox,
-        host=host,
+        host=terminal_on,
+        hosts=hosts,
         status=session_status(session, lab, sandbox),
         form=LabActionForm(),
         answer_form=AnswerForm(),
+        update_form=UpdateForm(),
+        status_updates=updates.updates_of(session.id),
     )
 
 
@@ -213,9 +227,82 @@ def session_detail(session_id: int) -> str:
         host=services.terminal_host(lab).name,
         tasks=task_views(lab, session),
         rows=evidence_rows(session.check_runs),
+        status_updates=updates.updates_of(session.id),
+        takes_updates=updates.takes_updates(lab),
         recordings=recordings,
         overseer=session.user_id != current_user.id or current_user.has_role(Role.ADMIN),
+        **_exam_context(session, lab),
     )
+
+
+def _exam_context(session: LabSession, lab: Lab) -> dict[str, Any]:
+    """What the evidence page of an exam attempt adds: the incident record and its forms."""
+    if not lab.is_exam:
+        return {"exam_record": None, "record_form": None, "review_form": None}
+    record = exam.record_of(session.id)
+    own = session.user_id == current_user.id
+    record_form = None
+    if own and not exam.record_refusal(session, lab):
+        record_form = ExamRecordForm(obj=record) if record is not None else ExamRecordForm()
+    review_form = None
+    if (
+        not own
+        and record is not None
+        and record.status == "submitted"
+        and current_user.has_role(Role.COORDINATOR, Role.ADMIN)
+    ):
+        review_form = ExamReviewForm()
+    return {
+        "exam_record": record,
+        "record_form": record_form,
+        "review_form": review_form,
+        "record_refusal": exam.record_refusal(session, lab) if own else "",
+    }
+
+
+@bp.route("/sessions/<int:session_id>/record", methods=["POST"])
+@login_required
+def submit_record(session_id: int) -> Response | tuple[str, int]:
+    """Write the incident record of one's own exam attempt (again, until it is approved)."""
+    session, lab = _own_session(session_id)
+    if not lab.is_exam:
+        abort(404)
+    form = ExamRecordForm()
+    if not form.validate_on_submit():
+        flash("Fill in every part of the incident record.", "error")
+        return session_detail(session_id), 400
+    try:
+        exam.submit_record(
+            session,
+            lab,
+            {name: getattr(form, name).data or "" for name in exam.RECORD_FIELDS},
+            get_catalog().version,
+        )
+    except exam.ExamError as refused:
+        flash(str(refused), "error")
+        return session_detail(session_id), 409
+    flash("Your incident record was submitted for review.", "success")
+    return redirect(url_for("labs.session_detail", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/record/review", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def review_record(session_id: int) -> Response | tuple[str, int]:
+    """Approve an exam attempt's incident record, or return it with a comment."""
+    session, lab = _visible_session(session_id)
+    record = exam.record_of(session.id)
+    if not lab.is_exam or record is None or session.user_id == current_user.id:
+        abort(404)
+    form = ExamReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        exam.review_record(record, current_user, bool(form.approve.data), form.comment.data or "")
+    except exam.ExamError as refused:
+        flash(str(refused), "error")
+        return session_detail(session_id), 409
+    flash("Record approved." if form.approve.data else "Record returned to the trainee.", "success")
+    return redirect(url_for("labs.session_detail", session_id=session_id))
 
 
 @bp.route("/sessions/<int:session_id>/status")
@@ -283,6 +370,51 @@ def answer(session_id: int) -> Response | tuple[Response, int]:
     return jsonify({**session_status(session, lab), "run": run.id if run else None})
 
 
+def _update_json(session: LabSession) -> list[dict[str, Any]]:
+    ready = session.ready_at
+    return [
+        {
+            "status": u.status,
+            "text": u.text,
+            "posted_at": u.posted_at.isoformat(),
+            "time": u.posted_at.strftime("%H:%M:%S UTC"),
+            "after_ready": None
+            if ready is None
+            else int((as_utc(u.posted_at) - as_utc(ready)).total_seconds()),
+        }
+        for u in updates.updates_of(session.id)
+    ]
+
+
+@bp.route("/sessions/<int:session_id>/updates", methods=["POST"])
+@login_required
+def post_update(session_id: int) -> Response | tuple[Response, int]:
+    """Post a status update of an incident drill (the owner only), stamped by the server."""
+    session, lab = _own_session(session_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    form = UpdateForm()
+    error = ""
+    if not form.validate_on_submit():
+        error = "Choose the stage of the incident and write the update (at most 2000 characters)."
+        code = 400
+    else:
+        try:
+            updates.post_update(
+                session, lab, current_user.id, form.status.data or "", form.text.data or ""
+            )
+        except updates.UpdateError as refused:
+            error, code = str(refused), 409
+    if wants_json:
+        if error:
+            return jsonify(error=error), code
+        return jsonify(updates=_update_json(session))
+    if error:
+        flash(error, "error")
+        return redirect(url_for("labs.workspace", session_id=session.id), 303)
+    flash("Status update posted.", "success")
+    return redirect(url_for("labs.workspace", session_id=session.id, _anchor="status-updates"))
+
+
 @bp.route("/sessions/<int:session_id>/tasks/<task_id>/reset", methods=["POST"])
 @login_required
 def reset(session_id: int, task_id: str) -> Response | tuple[Response, int]:
@@ -319,3 +451,7 @@ def finish(session_id: int) -> Response:
     _wake_after_commit()
     flash("Lab finished. Its sandbox is being closed; your results are kept.", "info")
     return redirect(url_for("labs.session_detail", session_id=session.id))
+
+
+# The service tabs' pages and proxy add their routes to bp (kept in a module of their own).
+from app.labs import tab_views  # noqa: E402,F401

@@ -18,27 +18,30 @@ MAX_HEARTBEAT_SECONDS = 60
 
 @dataclass(frozen=True)
 class DayStatus:
-    """How far a trainee is through one day."""
+    """How far a trainee is through one day: its lessons, its quiz and its labs.
+
+    A day is complete when every lesson is read, its quiz (a DAY_REQUIREMENTS entry) is passed
+    and every lab it lists is passed (for an exam lab: an attempt passed in time). Labs count
+    only when the labs feature is installed; otherwise they are 0 of 0.
+    """
 
     day: Day
     lessons_done: int
     lessons_total: int
     extra_done: int = 0
     extra_total: int = 0
-    # The day's labs: shown with the day's work, but not part of its completion (the sign-off
-    # checklist counts labs as an item of their own). 0 of 0 when labs are not installed.
     labs_done: int = 0
     labs_total: int = 0
 
     @property
     def done(self) -> int:
-        """Return the number of finished items (lessons plus the day's other requirements)."""
-        return self.lessons_done + self.extra_done
+        """Return the number of finished items: lessons, other requirements and labs."""
+        return self.lessons_done + self.extra_done + self.labs_done
 
     @property
     def total(self) -> int:
         """Return the number of items the day requires."""
-        return self.lessons_total + self.extra_total
+        return self.lessons_total + self.extra_total + self.labs_total
 
     @property
     def percent(self) -> int:
@@ -47,28 +50,29 @@ class DayStatus:
 
     @property
     def complete(self) -> bool:
-        """Tell whether every requirement of the day is met."""
+        """Tell whether every requirement of the day is met, its labs included."""
         return self.total > 0 and self.done == self.total
 
+    # The day cards' names for the same figures (labs have counted toward them all along).
     @property
     def work_done(self) -> int:
-        """Return what the day's card counts as done: its requirements and its labs."""
-        return self.done + self.labs_done
+        """Return what the day's card counts as done (the same as done)."""
+        return self.done
 
     @property
     def work_total(self) -> int:
-        """Return everything the day asks for: lessons, its quiz and its labs."""
-        return self.total + self.labs_total
+        """Return everything the day asks for (the same as total)."""
+        return self.total
 
     @property
     def work_percent(self) -> int:
-        """Return the share of the day's work done, as a whole percentage."""
-        return round(100 * self.work_done / self.work_total) if self.work_total else 0
+        """Return the share of the day's work done (the same as percent)."""
+        return self.percent
 
     @property
     def all_done(self) -> bool:
-        """Tell whether the day is complete and its labs passed too."""
-        return self.complete and self.labs_done == self.labs_total
+        """Tell whether the day is complete (the same as complete)."""
+        return self.complete
 
 
 # Other features (the day's quiz) add requirements to a day: a function taking

@@ -40,6 +40,13 @@ POOL_STARTS_AT_ONCE = 3
 BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
 BACKOFF_WINDOW = timedelta(hours=6)
+# The purpose of a sandbox a lab is prepared in before anyone claims it (app/labs/warm.py). Once
+# up it is marked `ready` with no owner, never `warm`: a plain request must not take a sandbox a
+# lab's setup has run in, and the lab module hands it over with the values it was set up with.
+PREPARED_PURPOSE_PREFIX = "prepared:"
+# How long an unclaimed prepared sandbox may stay ready before the reaper closes it at the latest
+# (the lab module retires it earlier, after ACADEMY_LAB_PREPARED_MINUTES).
+PREPARED_GRACE = timedelta(minutes=5)
 
 
 # -- capacity ---------------------------------------------------------------------------------
@@ -230,15 +237,27 @@ def _start_requested(app: Flask, settings: Settings) -> None:
 
 
 def _evict_warm(hosts_needed: int, keep: str) -> int:
-    """Retire warm sandboxes of other profiles to make room; return the hosts freed."""
+    """Retire warm sandboxes of other profiles, then prepared lab sandboxes nobody claimed yet,
+    to make room; return the hosts freed."""
     freed = 0
     others = db.session.scalars(
         select(Sandbox)
         .where(Sandbox.status == SandboxStatus.WARM.value, Sandbox.profile != keep)
         .order_by(Sandbox.ready_at)
         .with_for_update(skip_locked=True)
-    )
-    for sandbox in others:
+    ).all()
+    # A prepared one cannot serve a plain request whatever its profile; the oldest go first.
+    prepared = db.session.scalars(
+        select(Sandbox)
+        .where(
+            Sandbox.status == SandboxStatus.READY.value,
+            Sandbox.owner_id.is_(None),
+            Sandbox.purpose.startswith(PREPARED_PURPOSE_PREFIX),
+        )
+        .order_by(Sandbox.ready_at)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for sandbox in [*others, *prepared]:
         if freed >= hosts_needed:
             break
         sandbox.status = SandboxStatus.EXPIRED.value
@@ -268,6 +287,7 @@ def fill_pool(app: Flask) -> None:
             select(Sandbox.profile, func.count())
             .where(
                 Sandbox.owner_id.is_(None),
+                Sandbox.purpose == POOL_PURPOSE,
                 Sandbox.status.in_([SandboxStatus.STARTING.value, SandboxStatus.WARM.value]),
             )
             .group_by(Sandbox.profile)
@@ -336,6 +356,7 @@ def start_sandbox(sandbox_id: str) -> None:
         return
     hosts = parse_profile(sandbox.profile)
     owned = sandbox.owner_id is not None
+    prepared = sandbox.purpose.startswith(PREPARED_PURPOSE_PREFIX)
     db.session.commit()
     try:
         runtime = get_runtime(app, images=[h.image for h in hosts])
@@ -397,6 +418,14 @@ def start_sandbox(sandbox_id: str) -> None:
             "claimed_at": now,
             "last_activity_at": now,
             "expires_at": now + timedelta(minutes=settings.sandbox_hard_limit_minutes),
+        }
+    elif prepared:
+        # Up, with no owner: the lab module runs the lab's setup in it next (see the constant).
+        values |= {
+            "status": SandboxStatus.READY.value,
+            "progress": "Prepared: the lab's setup runs next",
+            "last_activity_at": now,
+            "expires_at": now + timedelta(minutes=settings.lab_prepared_minutes) + PREPARED_GRACE,
         }
     else:
         values |= {"status": SandboxStatus.WARM.value, "progress": "Warm: waiting to be claimed"}

@@ -41,6 +41,8 @@ class HostSpec:
     name: str
     image: str
     hostname: str
+    # The host may manage its own network namespace's firewall (lab.yaml `net_admin: true`).
+    net_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class DockerRuntime:
     def _start_host(
         self, sandbox_id: str, host: HostSpec, limits: Limits, network: str, labels: dict[str, str]
     ) -> None:
-        options = run_options(host.image)
+        options = run_options(host.image, net_admin=host.net_admin)
         disk = self.disks.prepare(sandbox_id, host.name, limits.disk_mb, labels)
         memory = f"{limits.memory_mb}m"
         host_config = self.api.create_host_config(

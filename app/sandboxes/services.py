@@ -35,10 +35,14 @@ class ProfileError(ValueError):
     """A profile string does not describe a valid set of hosts."""
 
 
+NET_ADMIN_MARK = "+net_admin"
+
+
 def profile_key(hosts: list[HostSpec]) -> str:
     """Return the key of a host set, e.g. "prod=impactlink-server,staging=impactlink-server".
 
-    A host whose hostname differs from its name is written name=image@hostname.
+    A host whose hostname differs from its name is written name=image@hostname; a host that
+    manages its own firewall ends in +net_admin.
     """
     if not hosts:
         raise ProfileError("a sandbox needs at least one host")
@@ -47,6 +51,8 @@ def profile_key(hosts: list[HostSpec]) -> str:
         part = f"{host.name}={host.image}"
         if host.hostname != host.name:
             part += f"@{host.hostname}"
+        if host.net_admin:
+            part += NET_ADMIN_MARK
         parts.append(part)
     key = ",".join(parts)
     parse_profile(key)
@@ -57,7 +63,11 @@ def parse_profile(profile: str) -> list[HostSpec]:
     """Return the hosts a profile key describes, in order (the first is the default host)."""
     hosts: list[HostSpec] = []
     for part in profile.split(","):
-        name, sep, rest = part.strip().partition("=")
+        part = part.strip()
+        net_admin = part.endswith(NET_ADMIN_MARK)
+        if net_admin:
+            part = part[: -len(NET_ADMIN_MARK)]
+        name, sep, rest = part.partition("=")
         image, _, hostname = rest.partition("@")
         hostname = hostname or name
         if not sep or not HOST_NAME.match(name) or not IMAGE_NAME.match(image):
@@ -66,7 +76,7 @@ def parse_profile(profile: str) -> list[HostSpec]:
             raise ProfileError(f"bad hostname {hostname!r} in profile {profile!r}")
         if any(h.name == name for h in hosts):
             raise ProfileError(f"host {name!r} appears twice in profile {profile!r}")
-        hosts.append(HostSpec(name, image, hostname))
+        hosts.append(HostSpec(name, image, hostname, net_admin))
     return hosts
 
 

@@ -12,6 +12,7 @@ from app.certification.models import AttestationKind, AuditEvent, Certificate
 from app.certification.services import SignoffError
 from app.clock import as_utc, utcnow
 from tests.certification.conftest import (
+    approve_exams,
     approved_work,
     complete_lessons,
     pass_assessment,
@@ -57,15 +58,17 @@ def test_no_certificate_while_any_item_is_missing(session, team, catalog):
         team,
         catalog,
         session,
+        "Passed the timed practical exam (passed, incident record to write)",
         "Responded to 3 real incidents with guidance (2 of 3 approved)",
         "Signed the training",
     )
+    approve_exams(trainee, coordinator, catalog)
     approved_work(trainee, coordinator, AttestationKind.INCIDENT_RESPONSE, 1)
     _refused(team, catalog, session, "Signed the training acknowledgment (not signed)")
     sign(trainee, catalog)
     certificate = issuing.issue_certificate(trainee.id, coordinator, catalog)
     assert certificate.cycle == 1
-    assert [item["done"] >= item["total"] for item in certificate.evidence["items"]] == [True] * 6
+    assert [item["done"] >= item["total"] for item in certificate.evidence["items"]] == [True] * 7
 
 
 def test_the_coordinator_signs_off_and_the_certificate_is_issued(

@@ -21,6 +21,7 @@ from app.content import get_catalog
 from app.coordination.services import add_member, create_cohort
 from app.extensions import db
 from tests.certification.conftest import (
+    approve_exams,
     approved_work,
     complete_lessons,
     pass_assessment,
@@ -128,6 +129,7 @@ def test_concurrent_sign_offs_with_an_item_missing_issue_nothing(race_app):
         pass_day_quizzes(trainee_id, catalog)
         pass_assessment(trainee_id, catalog)
         pass_labs(trainee_id, catalog)
+        approve_exams(trainee, coordinator, catalog)
         approved_work(trainee, coordinator, AttestationKind.SHADOW_SHIFT, 2)
         approved_work(trainee, coordinator, AttestationKind.INCIDENT_RESPONSE, 3)
         db.session.commit()  # everything but the acknowledgment
@@ -150,6 +152,7 @@ def test_a_sign_off_racing_the_last_approval_never_issues_with_it_missing(race_a
         pass_day_quizzes(trainee_id, catalog)
         pass_assessment(trainee_id, catalog)
         pass_labs(trainee_id, catalog)
+        approve_exams(trainee, coordinator, catalog)
         approved_work(trainee, coordinator, AttestationKind.SHADOW_SHIFT, 2)
         approved_work(trainee, coordinator, AttestationKind.INCIDENT_RESPONSE, 2)
         last = signoff.record_attestation(

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.certification.models import Attestation, Certificate
 from app.certification.rules import rules_of
-from tests.certification.conftest import pass_assessment, pass_day_quizzes, pass_labs
+from app.labs.models import LabSession
+from tests.certification.conftest import RECORD, pass_assessment, pass_day_quizzes, pass_labs
 from tests.certification.test_badges import check_assertion
 from tests.conftest import PASSWORD, csrf_token, login
 
@@ -64,7 +65,8 @@ def test_from_a_new_trainee_to_a_certificate(client, make_user, session, catalog
     assert trainee.role == "trainee"
 
     # Ten days: every lesson through its page, every quiz and the assessment through the quiz
-    # service, every must-perform lab through the labs service.
+    # service, every lab of the programme (the must-perform tasks, each day's labs and the
+    # practical exam) through the labs service.
     for lesson_id in catalog.lessons:
         response = _post(client, f"/lessons/{lesson_id}/complete", {}, f"/lessons/{lesson_id}")
         assert response.status_code == 302
@@ -75,7 +77,18 @@ def test_from_a_new_trainee_to_a_certificate(client, make_user, session, catalog
     page = client.get("/signoff").get_data(as_text=True)
     assert "10 of 10 days" in page
     assert "8 of 8 labs" in page
-    assert "passed" in page
+    assert "passed, incident record to write" in page
+
+    # The exam's incident record, written on the attempt's page.
+    attempt = session.scalar(
+        select(LabSession).where(
+            LabSession.user_id == trainee.id, LabSession.lab_slug == "practical-exam"
+        )
+    )
+    attempt_page = f"/labs/sessions/{attempt.id}"
+    response = _post(client, f"{attempt_page}/record", RECORD, attempt_page)
+    assert response.status_code == 302
+    assert "passed, record waiting for review" in client.get("/signoff").get_data(as_text=True)
 
     # Attested work, recorded by the trainee...
     for n, kind, counterpart in (
@@ -116,9 +129,16 @@ def test_from_a_new_trainee_to_a_certificate(client, make_user, session, catalog
             "/team/approvals",
         )
         assert response.status_code == 302
+    # Not ready while the exam's record waits; the coordinator approves it on the attempt's page.
+    ready_badge = '<span class="badge warn">ready</span>'
+    assert ready_badge not in client.get(cohort_path).get_data(as_text=True)
+    response = _post(
+        client, f"{attempt_page}/record/review", {"approve": "Approve", "comment": ""}, attempt_page
+    )
+    assert response.status_code == 302
     matrix = client.get(cohort_path).get_data(as_text=True)
     assert "Naledi Dlamini" in matrix
-    assert "ready" in matrix
+    assert ready_badge in matrix
     trainee_page = f"/team/trainees/{trainee.id}"
     response = _post(client, f"/trainees/{trainee.id}/certificate", {}, trainee_page)
     assert response.status_code == 302

@@ -23,6 +23,7 @@ def test_the_programme_carries_the_guides_checklist(catalog):
         "days": "days",
         "assessment": "assessment",
         "practical-tasks": "labs",
+        "practical-exam": "exam",
         "shadow-shifts": "attestation",
         "incident-responses": "attestation",
         "acknowledgment": "acknowledgment",
@@ -39,6 +40,8 @@ def test_the_programme_carries_the_guides_checklist(catalog):
         "peak-load",
         "disaster-recovery",
     )
+    assert rules.item("practical-exam").lab_slugs == ("practical-exam",)
+    assert catalog.sections["labs"]["practical-exam"].is_exam
     assert (rules.item("shadow-shifts").attestation, rules.item("shadow-shifts").count) == (
         "shadow_shift",
         2,
@@ -147,3 +150,18 @@ def test_validity_falls_back_to_the_setting_and_the_programme_can_set_it(content
         programme.read_text().replace("certificate:\n", "certificate:\n  validity_months: 24\n")
     )
     assert rules_of(load_catalog(settings.replace(certificate_months=6))).validity_months == 24
+
+
+def test_an_exam_item_must_name_an_exam_and_lab_belongs_to_exam_items(content):
+    folder, settings = content
+    programme = folder / "programme.yaml"
+    text = programme.read_text()
+    assert "      lab: practical-exam\n" in text
+    text = text.replace("      lab: practical-exam\n", "      lab: outage-502\n")
+    text = text.replace("      days: all\n", "      days: all\n      lab: practical-exam\n")
+    programme.write_text(text)
+    problems = _problems(settings)
+    where = f"curriculum/programme.yaml:{_line(programme, 'lab: outage-502')}"
+    assert f"{where}: lab 'outage-502' is not an exam (its lab.yaml has no exam: key)" in problems
+    where = f"curriculum/programme.yaml:{_line(programme, 'lab: practical-exam')}"
+    assert f"{where}: 'lab' does not apply to a days item" in problems

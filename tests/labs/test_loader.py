@@ -121,7 +121,7 @@ def test_every_project_lab_reads_cleanly(slug):
             "kind: shell",
             "kind: ssh",
             "lab.yaml:40: check kind must be one of probe, shell, sql, http, file, answer, "
-            "got 'ssh'",
+            "updates, got 'ssh'",
         ),
         (
             "{kind: choice, options: [salt, pepper]}",

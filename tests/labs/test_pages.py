@@ -311,3 +311,11 @@ def test_lab_and_task_titles_not_ids(app, client, running, fake_sandbox):
     evidence = client.get(f"/labs/sessions/{running.id}").get_data(as_text=True)
     assert "<br><small>Write the marker file</small>" in evidence
     assert "<br><small>make-file</small>" not in evidence
+
+
+def test_the_terminal_opens_on_a_host_of_the_lab_only(client, running):
+    # One host: no picker; the terminal's socket names the host asked for; another name is 404.
+    page = client.get(f"/labs/sessions/{running.id}/work?host=prod").get_data(as_text=True)
+    assert "host-picker" not in page
+    assert f"/sandboxes/{running.sandbox_id}/terminal?host=prod" in page
+    assert client.get(f"/labs/sessions/{running.id}/work?host=elsewhere").status_code == 404

@@ -47,7 +47,7 @@ def test_first_papers_drawn_at_once_store_each_question_version_once(race_app: F
                 barrier.wait()
                 record_versions(quiz.id, order)
                 db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as error:
                 failures.append(error)
                 db.session.rollback()
             finally:

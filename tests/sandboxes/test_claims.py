@@ -70,6 +70,17 @@ def test_profiles_round_trip_and_bad_ones_are_refused():
         services.profile_key([])
 
 
+def test_a_host_that_manages_its_firewall_keeps_that_through_its_profile():
+    key = "prod=impactlink-server+net_admin,ns1=impactlink-server"
+    hosts = services.parse_profile(key)
+    assert [(h.name, h.net_admin) for h in hosts] == [("prod", True), ("ns1", False)]
+    assert services.profile_key(hosts) == key
+    # A different profile from the same hosts without it: never handed out for one another.
+    assert services.profile_key(services.parse_profile("prod=impactlink-server")) != (
+        services.profile_key(hosts[:1])
+    )
+
+
 def test_extend_touch_release_and_deadlines(app, session, make_user):
     settings = app.config["ACADEMY"]
     trainee = make_user(Role.TRAINEE)
