@@ -1,9 +1,13 @@
 #!/bin/bash
-# outage-502 setup (root): break the path Nginx -> API at one cause, chosen per session, and let
-# the outage show up in the logs the way it would in production. LAB_WRONG is the wrong value
-# itself: a port (Nginx's upstream or the API's PORT, by LAB_SIDE) or a misspelt setting name.
+# outage-502 setup (root): break the path Nginx -> API with one wrong port, chosen per session,
+# and let the outage show up in the logs the way it would in production. LAB_WRONG is the wrong
+# port itself, set on one side (Nginx's upstream or the API's PORT, by LAB_SIDE); the API keeps
+# running, so the scenario is always a 502 between Nginx and a live API.
 set -euo pipefail
 : "${LAB_WRONG:?}" "${LAB_SIDE:?}"
+# Daemons restarted below (the API's supervisor) must not inherit the session's values.
+wrong=$LAB_WRONG side=$LAB_SIDE
+unset LAB_WRONG LAB_SIDE LAB_SESSION LAB_HOST
 ENV_FILE=/home/impactlink/app/.env
 SITE=/etc/nginx/sites-available/impactlink
 DOMAIN=impactlink.solovedhelpinghands.org.za
@@ -13,29 +17,24 @@ for path in /api/v1/health /api/v1/charities /api/v1/projects?limit=5 /api/v1/ch
     curl -s -o /dev/null "https://$DOMAIN$path"
 done
 
-if [[ $LAB_WRONG =~ ^[0-9]+$ ]] && [ "$LAB_SIDE" = nginx ]; then
+[[ $wrong =~ ^[0-9]+$ ]] || { echo "the wrong value must be a port: $wrong" >&2; exit 2; }
+if [ "$side" = nginx ]; then
     # A hand edit of the upstream block during a "quick test", never reverted.
-    sed -i "s/server 127\.0\.0\.1:5000;/server 127.0.0.1:$LAB_WRONG;/" "$SITE"
-    grep -q "server 127.0.0.1:$LAB_WRONG;" "$SITE"
+    sed -i "s/server 127\.0\.0\.1:5000;/server 127.0.0.1:$wrong;/" "$SITE"
+    grep -q "server 127.0.0.1:$wrong;" "$SITE"
     nginx -t -q
     systemctl reload nginx
-elif [[ $LAB_WRONG =~ ^[0-9]+$ ]]; then
-    # The API moved off the port Nginx and the runbook expect.
-    sed -i "s/^PORT=5000\$/PORT=$LAB_WRONG/" "$ENV_FILE"
-    grep -q "^PORT=$LAB_WRONG\$" "$ENV_FILE"
-    systemctl restart impactlink-api
 else
-    # A required setting's name mistyped in .env: the API exits at start.
-    case $LAB_WRONG in
-        D*) setting=DATABASE_URL ;;
-        R* | E*) setting=REDIS_URL ;;
-        J* | W*) setting=JWT_SECRET ;;
-        *) echo "unknown fault value" >&2; exit 2 ;;
-    esac
-    sed -i "s/^$setting=/$LAB_WRONG=/" "$ENV_FILE"
-    grep -q "^$LAB_WRONG=" "$ENV_FILE"
-    ! grep -q "^$setting=" "$ENV_FILE"
-    systemctl restart impactlink-api || true
+    # The API moved off the port Nginx and the runbook expect.
+    sed -i "s/^PORT=5000\$/PORT=$wrong/" "$ENV_FILE"
+    grep -q "^PORT=$wrong\$" "$ENV_FILE"
+    systemctl restart impactlink-api
+    # The API is up, only elsewhere: wait until it listens (Node.js is slow to load under load).
+    for _ in $(seq 100); do
+        ss -ltnH | grep -q ":$wrong " && break
+        sleep 0.2
+    done
+    ss -ltnH | grep -q ":$wrong "
 fi
 sleep 1
 

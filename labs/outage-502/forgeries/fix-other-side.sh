@@ -1,5 +1,5 @@
 #!/bin/bash
-# forgery: Make the healthy side follow the broken one (the API to Nginx's port, Nginx to the API's port, a correct setting added beside the misspelt one) instead of fixing the cause
+# forgery: Make the healthy side follow the broken one (the API to Nginx's port, or Nginx to the API's port) instead of fixing the cause
 # class: teaches
 # targets: restore-service
 [ "$1" = before ] || exit 0
@@ -7,13 +7,8 @@ cd ~/app || exit 1
 api_port() { ss -ltnpH 2>/dev/null | awk '/"node"/ {n = split($4, a, ":"); print a[n]}' | head -n 1; }
 site=/etc/nginx/sites-available/impactlink
 upstream=$(sed -n 's/^[[:space:]]*server 127\.0\.0\.1:\([0-9]*\);.*/\1/p' $site | head -n 1)
-listening=$(api_port)
-if [ -z "$listening" ]; then
-    missing=$(sudo grep -h 'missing required configuration' /var/log/impactlink/service.log | tail -n 1 | grep -o '"missing":\["[A-Z_]*' | cut -d'"' -f4)
-    value=$(sudo sed -n "s/^$missing=//p" /opt/srv-seed/home/impactlink/app/.env)
-    echo "$missing=$value" >>.env
-    sudo systemctl restart impactlink-api
-elif [ "$upstream" != 5000 ]; then
+for _ in $(seq 40); do listening=$(api_port); [ -n "$listening" ] && break; sleep 0.5; done
+if [ "$upstream" != 5000 ]; then
     sed -i "s/^PORT=.*/PORT=$upstream/" .env
     sudo systemctl restart impactlink-api
 else

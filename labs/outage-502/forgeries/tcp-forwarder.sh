@@ -5,15 +5,7 @@
 [ "$1" = before ] || exit 0
 cd ~/app || exit 1
 api_port() { ss -ltnpH 2>/dev/null | awk '/"node"/ {n = split($4, a, ":"); print a[n]}' | head -n 1; }
-to=$(api_port)
-if [ -z "$to" ]; then
-    missing=$(sudo grep -h 'missing required configuration' /var/log/impactlink/service.log | tail -n 1 | grep -o '"missing":\["[A-Z_]*' | cut -d'"' -f4)
-    value=$(sudo sed -n "s/^$missing=//p" /opt/srv-seed/home/impactlink/app/.env)
-    echo "$missing=$value" >>.env
-    sudo systemctl restart impactlink-api
-    sleep 2
-    to=$(api_port)
-fi
+for _ in $(seq 40); do to=$(api_port); [ -n "$to" ] && break; sleep 0.5; done
 from=$(sed -n 's/^[[:space:]]*server 127\.0\.0\.1:\([0-9]*\);.*/\1/p' /etc/nginx/sites-available/impactlink | head -n 1)
 if [ -n "$from" ] && [ -n "$to" ] && [ "$from" != "$to" ]; then
     setsid nohup node -e '
