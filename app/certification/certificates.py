@@ -115,7 +115,17 @@ def issue_certificate(
         content_version=catalog.version,
     )
     _announce_issue(certificate, trainee, rules)
+    _report(trainee, "earned", certificate)
     return certificate
+
+
+def _report(holder: User, verb: str, certificate: Certificate, reason: str = "") -> None:
+    """Tell the learning record store (when there is one) about a certificate event."""
+    from app.xapi import statements
+
+    if statements.enabled():
+        title = "ImpactLink production operator certificate"
+        statements.certificate_event(holder, verb, certificate.code, title, reason)
 
 
 def _evidence(checklist: Checklist) -> dict[str, object]:
@@ -184,6 +194,7 @@ def revoke_certificate(
     )
     holder = db.session.get(User, certificate.user_id)
     if holder is not None:
+        _report(holder, "revoked", certificate, certificate.revocation_reason)
         notify(
             holder.email,
             f"Certificate {certificate.code} revoked",

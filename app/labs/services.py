@@ -304,7 +304,30 @@ def record_results(run: CheckRun, lab: Lab, results: list[CheckResult]) -> list[
     if session.completed_at is None and {t.id for t in lab.tasks} <= session.passed_task_ids():
         session.completed_at = now
     db.session.flush()
+    _report_tasks(session, lab, newly_passed)
     return newly_passed
+
+
+def _report_tasks(session: LabSession, lab: Lab, task_ids: list[str]) -> None:
+    """Tell the learning record store (when there is one) which tasks just passed."""
+    from flask import current_app
+
+    from app.auth.models import User
+    from app.xapi import statements
+
+    if not task_ids or not statements.enabled():
+        return
+    user = db.session.get(User, session.user_id)
+    if user is None:
+        return
+    # The session's evidence page (labs.session_detail); this runs in the worker, outside any
+    # request, so the address is built from the base URL.
+    evidence = f"{current_app.config['ACADEMY'].base_url.rstrip('/')}/labs/sessions/{session.id}"
+    titles = {task.id: task.title for task in lab.tasks}
+    for task_id in task_ids:
+        statements.lab_task_passed(
+            user, lab.id, task_id, f"{lab.title}: {titles.get(task_id, task_id)}", evidence
+        )
 
 
 def time_left(session: LabSession) -> timedelta:

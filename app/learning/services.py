@@ -128,9 +128,19 @@ def mark_complete(user_id: int, catalog: Catalog, lesson_id: str) -> LessonProgr
     row = _row(user_id, lesson_id, lesson.day_id, catalog.version)
     if row.completed_at is None:
         row.completed_at = utcnow()
+        _report_lesson(user_id, lesson_id, lesson.title)
     row.content_version = catalog.version
     db.session.flush()
     return row
+
+
+def _report_lesson(user_id: int, lesson_id: str, title: str) -> None:
+    """Tell the learning record store (when there is one) that a lesson was completed."""
+    from app.auth.models import User
+    from app.xapi import statements
+
+    if statements.enabled() and (user := db.session.get(User, user_id)) is not None:
+        statements.lesson_completed(user, lesson_id, title)
 
 
 def passed_labs(user_id: int) -> frozenset[str] | None:

@@ -101,9 +101,22 @@ class Lrs:
         )
 
     def stored(self) -> list[dict[str, Any]]:
-        answer = self.get(limit="500")
-        assert answer.status_code == 200, answer.text
-        return list(answer.json()["statements"])
+        """Every statement the LRS holds, following its `more` links page by page."""
+        found: list[dict[str, Any]] = []
+        answer = self.get()
+        while True:
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            found.extend(page["statements"])
+            more = page.get("more")
+            if not more:
+                return found
+            answer = requests.get(
+                f"http://127.0.0.1:{self.port}{more}",
+                auth=(LRS_USER, LRS_PASSWORD),
+                headers={"X-Experience-API-Version": "1.0.3"},
+                timeout=10,
+            )
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +300,49 @@ def test_a_quiz_taken_on_the_platform_is_reported_with_its_score(xapi_app, lrs):
     failed = next(s for s in mine if s["verb"]["id"].endswith("failed"))
     assert failed["result"]["score"]["scaled"] == 0
     assert failed["result"]["success"] is False
+
+
+def test_lessons_lab_tasks_and_certificates_report_themselves(xapi_app, lrs):
+    from app.auth.models import User
+    from app.certification import certificates as issuing
+    from app.content import get_catalog
+    from app.coordination.services import add_member, create_cohort
+    from tests.certification.conftest import satisfy_everything
+
+    user_id = _trainee(xapi_app, "certified@academy.example.org")
+    with xapi_app.app_context():
+        trainee = db.session.get(User, user_id)
+        coordinator = create_user(
+            "coordinator@academy.example.org", "Coral Coordinator", PASSWORD, Role.COORDINATOR
+        )
+        admin = create_user("admin@academy.example.org", "Ada Admin", PASSWORD, Role.ADMIN)
+        from datetime import date, timedelta
+
+        cohort = create_cohort("xAPI cohort", date.today() - timedelta(days=14), [coordinator.id])
+        add_member(cohort.id, user_id)
+        db.session.commit()
+        # Lessons read, quizzes and labs passed, work approved: each reports as it happens.
+        satisfy_everything(trainee, coordinator, get_catalog())
+        db.session.commit()
+        certificate = issuing.issue_certificate(user_id, coordinator, get_catalog())
+        db.session.commit()
+        issuing.revoke_certificate(certificate.id, admin, "Issued to the wrong person by mistake")
+        db.session.commit()
+        while deliver(xapi_app.config["ACADEMY"]):
+            pass
+        unsent = [
+            (row.verb, row.status, row.last_error)
+            for row in db.session.scalars(select(XapiStatement))
+            if row.status != StatementStatus.SENT.value
+        ]
+        assert unsent == []
+    mine = [s for s in lrs.stored() if s["actor"]["account"]["name"] == str(user_id)]
+    kinds = {s["object"]["id"].split("/xapi/activities/")[1].split("/")[0] for s in mine}
+    assert {"lesson", "quiz", "lab-task", "certificate"} <= kinds
+    certificate_verbs = sorted(
+        s["verb"]["id"].rsplit("/", 1)[-1] for s in mine if "/certificate/" in s["object"]["id"]
+    )
+    assert certificate_verbs == ["earned", "revoked"]
+    task = next(s for s in mine if "/lab-task/" in s["object"]["id"])
+    evidence = next(iter(task["context"]["extensions"].values()))
+    assert evidence.startswith(f"{BASE_URL}/labs/sessions/")
