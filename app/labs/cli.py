@@ -96,6 +96,10 @@ def test(slugs: tuple[str, ...], runs: int, jobs: int, verbose: bool) -> None:
         click.echo(f"{lab.id:<20} {setup:>8.1f} {check:>8.1f} {solve:>8.1f} {verdict:>8}")
     failed = [p for p in proofs if not p.ok]
     if failed or short:
+        # Again at the end, where a CI log's tail shows it: what went wrong in each failed run.
+        for proof in failed:
+            for problem in proof.problems:
+                click.echo(f"  {proof.lab} ({proof.forgery or 'reference'}): {problem}", err=True)
         click.echo(f"{len(failed)} of {len(proofs)} proof run(s) failed", err=True)
         if short:
             click.echo(f"{len(short)} problem(s) with the labs' forgeries", err=True)

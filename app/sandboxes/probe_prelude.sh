@@ -42,6 +42,14 @@ academy_tamper_scan() {
     fi
   done
 }
+# 1 when Nginx's serving workers all started after the epoch second $1 (the newest change to
+# its configuration): it was reloaded or restarted since. Workers still finishing old requests
+# after a reload ("is shutting down") take no new ones and do not count; no serving worker is 0.
+nginx_reloaded_since() {
+  awk -v now="$(date +%s)" -v changed="${1:-0}" '
+    NR > 1 && $7 == "nginx" && / nginx: worker process$/ { n++; if (now - $5 < changed - 1) old++ }
+    END { print (n > 0 && old == 0) ? 1 : 0 }' "$ACADEMY_RUN/ps"
+}
 awk -v passwd=/etc/passwd 'BEGIN { FS = ":"; while ((getline line < passwd) > 0) { split(line, f, ":"); name[f[3]] = f[1] } FS = " " }
   NR == 1 { print "PID USER %CPU RSS_KB ELAPSED_S STAT COMM ARGS"; next }
   { u = ($2 in name) ? name[$2] : $2; $2 = u; print }' >"$ACADEMY_RUN/ps" <<'__ACADEMY_PS__'

@@ -61,7 +61,7 @@ def test_trainee_passes_slow_query_by_typing_in_the_terminal(lab_server, page, m
 
     session = wait_until_set_up(lab_server, trainee.id)
     column = session.values["column"]
-    page.wait_for_selector(".sandbox-terminal.is-connected")
+    page.wait_for_selector(".sandbox-terminal.is-connected", timeout=120_000)  # a busy machine
     rows = page.locator(".terminal-screen .xterm-rows")
     rows.get_by_text("impactlink@").first.wait_for()
 

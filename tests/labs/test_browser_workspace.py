@@ -53,7 +53,7 @@ def test_workspace_fits_a_phone_and_offers_a_full_screen_terminal(lab_server, pa
     page.click("#start-lab")
     page.wait_for_url(re.compile(r".*/labs/sessions/\d+/work$"))
     session = wait_until_set_up(lab_server, trainee.id, timeout=300)  # a busy machine is slow
-    page.wait_for_selector(".sandbox-terminal.is-connected")
+    page.wait_for_selector(".sandbox-terminal.is-connected", timeout=120_000)  # a busy machine
     page.locator(".terminal-screen .xterm-rows").get_by_text("@").first.wait_for()
 
     # A laptop: the instructions beside the terminal, which is wide enough.

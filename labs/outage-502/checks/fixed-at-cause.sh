@@ -64,9 +64,7 @@ grep -Eq 'location[^{]*/api/v1/health|location[^{]*= */health' <<<"$enabled" && 
 # Reloaded since the last change: every worker is younger than the newest config file change.
 changed=$(stat -L -c %Z /etc/nginx/nginx.conf /etc/nginx/sites-available/impactlink /etc/nginx/sites-enabled \
     /etc/nginx/conf.d /etc/nginx/sites-enabled/* 2>/dev/null | sort -n | tail -n 1)
-reloaded=$(awk -v now="$now" -v changed="${changed:-0}" '
-    NR > 1 && $7 == "nginx" && /worker process/ { n++; if (now - $5 < changed - 1) old++ }
-    END { print (n > 0 && old == 0) ? 1 : 0 }' "$PS_TABLE")
+reloaded=$(nginx_reloaded_since "${changed:-0}")
 obs nginx_reloaded_after_change "$reloaded"
 
 # .env: the same settings (KEY=VALUE, order and comments aside) as the server was built with.

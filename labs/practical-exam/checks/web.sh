@@ -26,9 +26,7 @@ obs config_as_built "$same"
 
 changed=$(stat -L -c %Z /etc/nginx/nginx.conf /etc/nginx/sites-available/impactlink /etc/nginx/sites-enabled \
     /etc/nginx/conf.d /etc/nginx/sites-enabled/* 2>/dev/null | sort -n | tail -n 1)
-reloaded=$(awk -v now="$now" -v changed="${changed:-0}" '
-    NR > 1 && $7 == "nginx" && /worker process/ { n++; if (now - $5 < changed - 1) old++ }
-    END { print (n > 0 && old == 0) ? 1 : 0 }' "$ACADEMY_RUN/ps")
+reloaded=$(nginx_reloaded_since "${changed:-0}")
 obs reloaded "$reloaded"
 
 out=$(hcurl -k -s --max-time 5 -w '\n%{http_code}' "https://$ACADEMY_DOMAIN/api/v1/health")

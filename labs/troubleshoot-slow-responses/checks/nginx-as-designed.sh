@@ -5,8 +5,6 @@
 # younger than the last change to it (reloaded), from the engine's process table.
 set -uo pipefail
 SEED=/opt/srv-seed
-PS=$ACADEMY_RUN/ps
-now=$(date +%s)
 
 norm() { sed -e 's/#.*$//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep -v '^$'; }
 included() {   # what nginx.conf pulls in, as "dir/name -> target"
@@ -32,7 +30,5 @@ obs nginx_config_as_designed "$same"
 
 changed=$(stat -L -c %Z /etc/nginx/nginx.conf /etc/nginx/sites-available/impactlink /etc/nginx/sites-enabled \
     /etc/nginx/conf.d /etc/nginx/sites-enabled/* /etc/nginx/conf.d/* 2>/dev/null | sort -n | tail -n 1)
-obs nginx_reloaded_after_change "$(awk -v now="$now" -v changed="${changed:-0}" '
-    NR > 1 && $7 == "nginx" && /worker process/ { n++; if (now - $5 < changed - 1) old++ }
-    END { print (n > 0 && old == 0) ? 1 : 0 }' "$PS")"
+obs nginx_reloaded_after_change "$(nginx_reloaded_since "${changed:-0}")"
 exit 0
