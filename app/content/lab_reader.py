@@ -159,7 +159,8 @@ class LabReader:
         )
 
     def _forgeries(self, task_ids: set[str]) -> tuple[Forgery, ...]:
-        """Read labs/<slug>/forgeries/*.sh with their header (forgery, class, targets)."""
+        """Read labs/<slug>/forgeries/*.sh with their header (forgery, class, targets, and
+        optionally host: where it runs, the lab's first host by default)."""
         folder = self.folder / "forgeries"
         if not folder.is_dir():
             return ()
@@ -173,7 +174,7 @@ class LabReader:
             text = path.read_text(encoding="utf-8")
             header: dict[str, tuple[int, str]] = {}
             for number, row in enumerate(text.splitlines()[:20], start=1):
-                match = re.match(r"^#\s*(forgery|class|targets):\s*(.*?)\s*$", row)
+                match = re.match(r"^#\s*(forgery|class|targets|host):\s*(.*?)\s*$", row)
                 if match:
                     header[match.group(1)] = (number, match.group(2))
             missing = [key for key in ("forgery", "class", "targets") if key not in header]
@@ -194,6 +195,16 @@ class LabReader:
                 self.problems.add(
                     path, line, f"targets must name tasks of this lab; unknown: {unknown or '-'}"
                 )
+            host = ""
+            if "host" in header:
+                line, host = header["host"]
+                if host not in self.host_names:
+                    self.problems.add(
+                        path,
+                        line,
+                        f"host {host!r} is not one of this lab's hosts "
+                        f"({', '.join(sorted(self.host_names))})",
+                    )
             relative = str(path.relative_to(self.folder))
             found.append(
                 Forgery(
@@ -202,6 +213,7 @@ class LabReader:
                     kind=kind,
                     targets=targets,
                     script=Script(source=relative, text=text),
+                    host=host,
                 )
             )
         return tuple(found)

@@ -153,6 +153,7 @@ class Forgery:
     kind: str
     targets: tuple[str, ...]
     script: Script
+    host: str = ""  # where it runs; the lab's first host when empty
 
 
 @dataclass(frozen=True)

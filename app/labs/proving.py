@@ -278,7 +278,9 @@ def prove_forgery(
 ) -> Proof:
     """Replay a known shortcut in a fresh sandbox; it fails the lab if a task it targets passes."""
     proof = Proof(lab=lab.id, run=run, seed=new_seed(), forgery=forgery.name)
-    step = Step(host=lab.hosts[0].name, script=forgery.script, user=TRAINEE, timeout=180)
+    step = Step(
+        host=forgery.host or lab.hosts[0].name, script=forgery.script, user=TRAINEE, timeout=180
+    )
 
     def phase(box: _Sandbox, name: str) -> str:
         result = run_step(box.execute, step, box.values, "", argument=name)

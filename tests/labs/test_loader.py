@@ -261,7 +261,14 @@ def test_forgery_headers_are_validated_with_file_and_line(content):
         "#!/bin/bash\n# forgery: y\n# class: shallow\n# targets: no-such-task\n"
     )
     (folder / "no-header.sh").write_text("#!/bin/bash\necho hi\n")
+    (folder / "bad-host.sh").write_text(
+        "#!/bin/bash\n# forgery: z\n# class: shallow\n# host: backup\n# targets: make-file\n"
+    )
     found = problems_of(content)
+    assert any(
+        p.startswith("labs/probe/forgeries/bad-host.sh:4: host 'backup' is not one of this lab's")
+        for p in found
+    ), found
     assert any(
         p.startswith("labs/probe/forgeries/bad-class.sh:3: class must be one of observer")
         for p in found
@@ -274,3 +281,14 @@ def test_forgery_headers_are_validated_with_file_and_line(content):
         p.startswith("labs/probe/forgeries/no-header.sh:1: forgery header lacks # forgery:")
         for p in found
     ), found
+
+
+def test_a_forgery_runs_on_the_host_its_header_names(content):
+    folder = content / "labs" / "probe" / "forgeries"
+    (folder / "on-prod.sh").write_text(
+        "#!/bin/bash\n# forgery: z\n# class: shallow\n# host: prod\n# targets: make-file\n"
+    )
+    lab = labs_of(build_catalog(content))["probe"]
+    hosts = {f.name: f.host for f in lab.forgeries}
+    assert hosts["on-prod"] == "prod"
+    assert hosts["guess-port"] == ""  # no header: the lab's first host
