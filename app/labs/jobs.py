@@ -7,6 +7,7 @@ job twice; the slow parts are handed to the supervisor's thread pool with `submi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -377,10 +378,21 @@ def execute_run(app: Flask, run_id: int) -> None:
             for check in task.checks
         ]
         db.session.commit()  # hold no transaction while the checks run
-        results = _run_checks(app, runner, checks, answers)
+        with check_priority(app, session.sandbox_id):
+            results = _run_checks(app, runner, checks, answers)
         db.session.refresh(session)  # another run may have passed a task meanwhile
         services.record_results(run, lab, results)
         db.session.commit()
+
+
+def check_priority(app: Flask, sandbox_id: str) -> contextlib.AbstractContextManager[None]:
+    """Give a sandbox the machine's CPU first while its checks run (see DockerRuntime)."""
+    from app.sandboxes.runtime import SandboxUnavailable, get_runtime
+
+    try:
+        return get_runtime(app, images=[]).check_priority(sandbox_id)
+    except SandboxUnavailable:
+        return contextlib.nullcontext()  # the checks will report the engine themselves
 
 
 # Checks of one run that run at the same time: each is its own script in the probe, and most of

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import docker
@@ -21,7 +21,14 @@ from app.config import Settings
 from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
 from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
 from app.sandboxes.firewall import Firewall, Plan, firewall_for
-from app.sandboxes.probes import PROBE_LABEL, probe_name, run_probe, start_probe, target_for
+from app.sandboxes.probes import (
+    PROBE_CPU_SHARES,
+    PROBE_LABEL,
+    probe_name,
+    run_probe,
+    start_probe,
+    target_for,
+)
 from app.sandboxes.run_options import run_options
 from app.sandboxes.streams import ExecResult, PtyChannel, open_login_shell, run_command
 from app.sandboxes.subnets import SandboxNetworks, SubnetUse
@@ -32,6 +39,12 @@ LABEL = "academy.sandbox"
 HOST_LABEL = "academy.host"
 SCOPE_LABEL = "academy.scope"
 BUILD_HINT = "run `academy images build`"
+# CPU weights (Docker's cpu_shares; the engine's default is 1024). A sandbox host keeps the
+# default; while a check runs in a sandbox, its hosts and probes weigh CHECK_CPU_SHARES, so a
+# trainee waiting for a result is served before the machine's other sandboxes (their setups,
+# background traffic, other trainees' commands). The caps (nano_cpus) still hold.
+HOST_CPU_SHARES = 1024
+CHECK_CPU_SHARES = 65536
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,9 @@ class DockerRuntime:
         self.firewall = firewall or Firewall(
             Plan(DEFAULT_SUBNETS, False), required=True, local=url.startswith("unix://")
         )
+        # Sandboxes whose checks run now, with how many (check_priority).
+        self._boosts: dict[str, int] = {}
+        self._boost_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -168,6 +184,7 @@ class DockerRuntime:
             mem_limit=memory,
             memswap_limit=memory,
             nano_cpus=int(limits.cpus * 1_000_000_000),
+            cpu_shares=HOST_CPU_SHARES,
             pids_limit=limits.pids,
             cap_drop=["ALL"],
             cap_add=list(options.cap_add),
@@ -198,6 +215,41 @@ class DockerRuntime:
             network,
             labels,
         )
+
+    @contextlib.contextmanager
+    def check_priority(self, sandbox_id: str) -> Iterator[None]:
+        """Weigh a sandbox's hosts and probes CHECK_CPU_SHARES while the block runs (nested and
+        concurrent blocks for one sandbox share the raise; the last one out puts it back)."""
+        with self._boost_lock:
+            first = self._boosts.get(sandbox_id, 0) == 0
+            self._boosts[sandbox_id] = self._boosts.get(sandbox_id, 0) + 1
+        try:
+            if first:
+                self._weigh(sandbox_id, boosted=True)
+            yield
+        finally:
+            with self._boost_lock:
+                left = self._boosts.get(sandbox_id, 1) - 1
+                if left:
+                    self._boosts[sandbox_id] = left
+                else:
+                    self._boosts.pop(sandbox_id, None)
+            if not left:
+                self._weigh(sandbox_id, boosted=False)
+
+    def _weigh(self, sandbox_id: str, *, boosted: bool) -> None:
+        """Set the CPU weight of a sandbox's containers (a vanished one is no error)."""
+        containers = self.api.containers(filters={"label": f"{LABEL}={sandbox_id}"})
+        for container in containers:
+            probe = PROBE_LABEL in container["Labels"]
+            shares = CHECK_CPU_SHARES if boosted else PROBE_CPU_SHARES if probe else HOST_CPU_SHARES
+            try:
+                self.api.update_container(container["Id"], cpu_shares=shares)
+            except docker.errors.APIError as error:
+                log.info(
+                    "cpu weight not changed",
+                    extra={"fields": {"sandbox": sandbox_id, "error": str(error)[:200]}},
+                )
 
     def destroy(self, sandbox_id: str) -> None:
         """Remove the sandbox's containers, network and disks (safe to repeat)."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.sandboxes.probes import PROBE_CPU_SHARES, probe_name
-from app.sandboxes.runtime import container_name, network_name
+from app.sandboxes.runtime import (
+    CHECK_CPU_SHARES,
+    HOST_CPU_SHARES,
+    container_name,
+    network_name,
+)
 from tests.sandboxes.conftest import DOMAIN
 
 pytestmark = pytest.mark.docker
@@ -129,6 +134,29 @@ def test_probes_are_capped_and_weighted_above_the_hosts(runtime, shared_sandbox)
     assert probe["Privileged"] is False
     assert probe["ReadonlyRootfs"] is True
     assert probe["CapDrop"] == ["ALL"]
+
+
+def test_a_running_check_gives_its_sandbox_the_cpu_first_and_then_gives_it_back(
+    runtime, shared_sandbox
+):
+    def shares():
+        names = (container_name(shared_sandbox, "prod"), probe_name(shared_sandbox, "prod"))
+        return [runtime.api.inspect_container(n)["HostConfig"]["CpuShares"] for n in names]
+
+    assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
+    with runtime.check_priority(shared_sandbox):
+        assert shares() == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]
+        # A second run of the same sandbox at the same time: the first to finish keeps the
+        # raise for the other; the last one out puts the weights back.
+        with runtime.check_priority(shared_sandbox):
+            assert shares() == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]
+        assert shares() == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]
+    assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
+    with pytest.raises(RuntimeError), runtime.check_priority(shared_sandbox):
+        raise RuntimeError("a check crashed")
+    assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
+    with runtime.check_priority("no-such-sandbox"):  # a sandbox that is gone: nothing to weigh
+        pass
 
 
 def test_hosts_run_unprivileged_read_only_with_limits(runtime, shared_sandbox, sandbox_app):
