@@ -23,6 +23,7 @@ FEATURES = (
     "app.quizzes",
     "app.labs",
     "app.xapi",
+    "app.drills",
 )
 
 

@@ -27,6 +27,7 @@ FEATURE_COMMANDS = (
     "app.labs.cli",
     "app.labs.startbench",
     "app.backup.cli",
+    "app.drills.cli",
 )
 
 # Called with the app just before `academy serve` starts serving (e.g. the sandbox supervisor).

@@ -73,17 +73,23 @@ NAV = (
     ("Labs", "labs.index", EVERYONE, ("labs.",)),
     ("Assessment", "quizzes.assessment", ("trainee",), ()),
     ("Sign-off", "certification.checklist", ("trainee",), ("certification.acknowledgment",)),
+    ("Drills", "drills.mine", ("trainee",), ("drills.mine", "drills.record_activity")),
     (
         "Team",
         "coordination.dashboard",
         ("coordinator", "admin"),
-        ("coordination.", "certification.admin_certificates"),
+        ("coordination.", "certification.admin_certificates", "drills.team"),
     ),
     ("Quiz statistics", "quizzes.statistics", ("coordinator", "admin"), ("quizzes.regrade",)),
     ("Invite", "auth.invite", ("coordinator", "admin"), ()),
     ("Users", "auth.users", ("admin",), ()),
     ("Sandboxes", "sandboxes.admin", ("admin",), ("sandboxes.",)),
 )
+
+
+# Entries shown only when a condition on the user holds (e.g. Drills: holders of a certificate),
+# registered by the feature that owns the endpoint: endpoint -> callable(user) -> bool.
+NAV_CONDITIONS: dict[str, Callable[[Any], bool]] = {}
 
 
 def nav_current(endpoint: str, section: tuple[str, ...], here: str | None) -> str | None:
@@ -118,7 +124,9 @@ def init_app(app: Flask) -> None:
             return [
                 (label, endpoint, nav_current(endpoint, section, request.endpoint))
                 for label, endpoint, roles, section in NAV
-                if endpoint in app.view_functions and current_user.role in roles
+                if endpoint in app.view_functions
+                and current_user.role in roles
+                and (endpoint not in NAV_CONDITIONS or NAV_CONDITIONS[endpoint](current_user))
             ]
 
         def has_endpoint(endpoint: str) -> bool:

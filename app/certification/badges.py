@@ -26,9 +26,15 @@ def recipient_identity(email: str, salt: str) -> str:
     return f"sha256${digest}"
 
 
-def assertion(certificate: Certificate, email: str) -> dict[str, Any]:
-    """Return the hosted assertion of a certificate that is not revoked."""
-    return {
+def assertion(certificate: Certificate, email: str, drills: Any = None) -> dict[str, Any]:
+    """Return the hosted assertion of a certificate that is not revoked.
+
+    `drills` (app.drills.services.PublicStanding) adds whether the holder is current on the
+    recurring drills: a sentence in the narrative and a `drillStanding` extension (status
+    current, behind or suspended, as of when it was checked). A suspended certificate is not
+    revoked: its assertion stays valid in Open Badges terms, and says it is suspended.
+    """
+    body: dict[str, Any] = {
         "@context": CONTEXT,
         "type": "Assertion",
         "id": absolute_url("certification.badge_assertion", code=certificate.code),
@@ -48,6 +54,16 @@ def assertion(certificate: Certificate, email: str) -> dict[str, Any]:
             f"checklist was met (certification cycle {certificate.cycle})."
         ),
     }
+    if drills is not None:
+        body["narrative"] += f" {drills.words} as of {iso(drills.checked_at)}."
+        body["extensions:drillStanding"] = {
+            "type": ["Extension", "extensions:DrillStanding"],
+            "status": drills.state,
+            "current": drills.current,
+            "missed": drills.missed,
+            "checkedOn": iso(drills.checked_at),
+        }
+    return body
 
 
 def revoked_assertion(certificate: Certificate) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.certification.models import AttestationKind
+from app.certification.models import SIGNOFF_ATTESTATION_KINDS
 
-KIND_CHOICES = [(kind.value, kind.label) for kind in AttestationKind]
+# The checklist records only the work it counts; drill activities have their own form.
+KIND_CHOICES = [(kind.value, kind.label) for kind in SIGNOFF_ATTESTATION_KINDS]
 
 
 class AttestationForm(FlaskForm):

@@ -26,17 +26,44 @@ from app.extensions import db
 
 
 class AttestationKind(enum.StrEnum):
-    """Real-world work a trainee records for a coordinator to approve."""
+    """Real-world work a trainee records for a coordinator to approve.
+
+    The first two count toward the sign-off checklist; the others are recurring activities that
+    certified operators record for their drills (app/drills).
+    """
 
     SHADOW_SHIFT = "shadow_shift"
     INCIDENT_RESPONSE = "incident_response"
+    TRAINING_SESSION = "training_session"
+    ARCHITECTURE_REVIEW = "architecture_review"
 
     @property
     def label(self) -> str:
         """Return the kind as the checklist words it."""
-        return {"shadow_shift": "Shadowed on-call shift", "incident_response": "Incident response"}[
-            self.value
-        ]
+        return {
+            "shadow_shift": "Shadowed on-call shift",
+            "incident_response": "Incident response",
+            "training_session": "Training session",
+            "architecture_review": "Architecture review",
+        }[self.value]
+
+    @property
+    def counterpart_label(self) -> str:
+        """Return what the counterpart field holds for this kind."""
+        return {
+            "shadow_shift": "Shadowed",
+            "incident_response": "Incident",
+            "training_session": "Led by",
+            "architecture_review": "Reviewed with",
+        }[self.value]
+
+
+# Attested work that the sign-off checklist counts, and the recurring activities of drills.
+SIGNOFF_ATTESTATION_KINDS = (AttestationKind.SHADOW_SHIFT, AttestationKind.INCIDENT_RESPONSE)
+DRILL_ATTESTATION_KINDS = (AttestationKind.TRAINING_SESSION, AttestationKind.ARCHITECTURE_REVIEW)
+ATTESTATION_KIND_CHECK = "kind in ({})".format(
+    ", ".join(f"'{kind.value}'" for kind in AttestationKind)
+)
 
 
 class AttestationStatus(enum.StrEnum):
@@ -52,7 +79,7 @@ class Attestation(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "attestations"
     __table_args__ = (
-        CheckConstraint("kind in ('shadow_shift', 'incident_response')", name="kind"),
+        CheckConstraint(ATTESTATION_KIND_CHECK, name="kind"),
         CheckConstraint("status in ('pending', 'approved', 'rejected')", name="status"),
     )
 
@@ -79,7 +106,7 @@ class Attestation(db.Model):  # type: ignore[name-defined]
     @property
     def counterpart_label(self) -> str:
         """Return what the counterpart field holds for this kind."""
-        return "Shadowed" if self.kind == AttestationKind.SHADOW_SHIFT else "Incident"
+        return AttestationKind(self.kind).counterpart_label
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
@@ -138,6 +165,8 @@ class CertificateStatus(enum.StrEnum):
     VALID = "valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    # Not current on its recurring drills (app/drills): restored once they are caught up.
+    SUSPENDED = "suspended"
 
 
 class Certificate(db.Model):  # type: ignore[name-defined]
@@ -166,13 +195,20 @@ class Certificate(db.Model):  # type: ignore[name-defined]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
     expiry_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set while the holder is behind on recurring drills (app/drills), cleared when caught up.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    # How many times completing every drill of a year extended expires_at (app/drills).
+    drill_extensions: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def status(self, now: datetime | None = None) -> CertificateStatus:
-        """Return valid, expired or revoked as of now."""
+        """Return valid, suspended, expired or revoked as of now."""
         if self.revoked_at is not None:
             return CertificateStatus.REVOKED
         if as_utc(self.expires_at) <= (now or utcnow()):
             return CertificateStatus.EXPIRED
+        if self.suspended_at is not None:
+            return CertificateStatus.SUSPENDED
         return CertificateStatus.VALID

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from typing import Any
+
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -14,6 +17,15 @@ from app.certification.services import certificates_of
 from app.certification.views import bp
 from app.content import get_catalog
 from app.extensions import db
+
+
+def _drill_standing(certificate: Any) -> Any:
+    """Return the holder's standing on recurring drills (None without the drills feature)."""
+    if importlib.util.find_spec("app.drills") is None:
+        return None
+    from app.drills.services import public_standing
+
+    return public_standing(get_catalog(), certificate)
 
 
 def _json(body: dict[str, object], status: int = 200) -> Response:
@@ -52,6 +64,7 @@ def verify(code: str) -> tuple[str, int]:
         history=history,
         rules=rules,
         statuses=CertificateStatus,
+        drills=_drill_standing(certificate),
     )
     return page, 200
 
@@ -68,7 +81,7 @@ def badge_assertion(code: str) -> Response:
     holder = db.session.get(User, certificate.user_id)
     if holder is None:
         abort(404)
-    return _json(badges.assertion(certificate, holder.email))
+    return _json(badges.assertion(certificate, holder.email, _drill_standing(certificate)))
 
 
 @bp.route("/badges/classes/<programme_id>.json")

@@ -75,9 +75,12 @@ def record_attestation(
     description = description.strip()
     if not counterpart:
         raise SignoffError(
-            "Say whom you shadowed."
-            if kind == AttestationKind.SHADOW_SHIFT
-            else "Give the incident's reference."
+            {
+                AttestationKind.SHADOW_SHIFT: "Say whom you shadowed.",
+                AttestationKind.INCIDENT_RESPONSE: "Give the incident's reference.",
+                AttestationKind.TRAINING_SESSION: "Say who led the session.",
+                AttestationKind.ARCHITECTURE_REVIEW: "Say whom you reviewed it with.",
+            }[AttestationKind(kind)]
         )
     if len(description) < 20:
         raise SignoffError("Describe what you did in at least a sentence (20 characters).")

@@ -68,6 +68,7 @@ SECTION_LOADERS: list[str] = [
     "app.content.labs:load_labs",
     "app.certification.rules:load_signoff",
     "app.content.quizzes:load_quizzes",
+    "app.drills.content:load_drills",
 ]
 
 

@@ -74,7 +74,16 @@ class Programme:
         return next((d for d in self.days if d.id == day_id), None)
 
 
-PROGRAMME_KEYS = ("id", "title", "summary", "days", "pass_marks", "signoff", "certificate")
+PROGRAMME_KEYS = (
+    "id",
+    "title",
+    "summary",
+    "days",
+    "pass_marks",
+    "signoff",
+    "certificate",
+    "drills",
+)
 DAY_KEYS = ("id", "number", "week", "title", "summary", "topics", "objectives", "practice", "labs")
 LESSON_KEYS = ("id", "title", "duration", "objectives")
 
@@ -110,7 +119,9 @@ def load_programme(content_dir: Path, problems: Problems) -> Programme | None:
             days.append(day)
     _check_unique_ids(days, problems)
     extra = {
-        k: fields.node[k] for k in ("pass_marks", "signoff", "certificate") if k in fields.node
+        k: fields.node[k]
+        for k in ("pass_marks", "signoff", "certificate", "drills")
+        if k in fields.node
     }
     return Programme(
         id=programme_id,

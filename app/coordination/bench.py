@@ -139,9 +139,11 @@ def _render(client: Any, path: str) -> None:
         raise RuntimeError(f"{path} answered {response.status_code}")
 
 
-def seed_cohort(catalog: Catalog, trainees: int, today: date | None = None) -> tuple[int, str]:
-    """Create a coordinator and a cohort of trainees spread over the programme; flush only."""
-    today = today or utcnow().date()
+def scratch_cohort(
+    members: int, *, name: str, member_word: str, start_date: date
+) -> tuple[User, Cohort, list[User]]:
+    """Create a benchmark's coordinator and a cohort of `members` trainee accounts (e-mails
+    `<member_word>NNNN@bench.test`, one password for all); flush only."""
     password_hash = generate_password_hash(PASSWORD)
     coordinator = User(
         email="coordinator@bench.test",
@@ -149,22 +151,31 @@ def seed_cohort(catalog: Catalog, trainees: int, today: date | None = None) -> t
         role=Role.COORDINATOR.value,
         password_hash=password_hash,
     )
-    cohort = Cohort(name="Bench cohort", start_date=today - timedelta(days=9))
+    cohort = Cohort(name=name, start_date=start_date)
     db.session.add_all([coordinator, cohort])
     db.session.flush()
     db.session.add(CohortCoordinator(cohort_id=cohort.id, user_id=coordinator.id))
     people = [
         User(
-            email=f"trainee{n:04d}@bench.test",
-            full_name=f"Trainee {n:04d}",
+            email=f"{member_word}{n:04d}@bench.test",
+            full_name=f"{member_word.title()} {n:04d}",
             role=Role.TRAINEE.value,
             password_hash=password_hash,
         )
-        for n in range(trainees)
+        for n in range(members)
     ]
     db.session.add_all(people)
     db.session.flush()
     db.session.add_all(CohortMember(cohort_id=cohort.id, user_id=p.id) for p in people)
+    return coordinator, cohort, people
+
+
+def seed_cohort(catalog: Catalog, trainees: int, today: date | None = None) -> tuple[int, str]:
+    """Create a coordinator and a cohort of trainees spread over the programme; flush only."""
+    today = today or utcnow().date()
+    coordinator, cohort, people = scratch_cohort(
+        trainees, name="Bench cohort", member_word="trainee", start_date=today - timedelta(days=9)
+    )
     now = utcnow()
     rules = rules_of(catalog)
     ack = rules.acknowledgment

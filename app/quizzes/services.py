@@ -96,23 +96,29 @@ def _now(now: datetime | None) -> datetime:
     return as_utc(now) if now is not None else utcnow()
 
 
-def standing(user_id: int, quiz: Quiz, now: datetime | None = None) -> Standing:
-    """Return the trainee's attempts at a quiz and whether another may start."""
+def standing(
+    user_id: int, quiz: Quiz, now: datetime | None = None, since: datetime | None = None
+) -> Standing:
+    """Return the trainee's attempts at a quiz and whether another may start.
+
+    With `since` (a recurring drill's window), only attempts started from that moment count: a
+    quiz passed during training may be taken again, with the quiz's own attempt limit and delay.
+    """
     now = _now(now)
-    attempts = list(
-        db.session.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)
-            .order_by(QuizAttempt.number.desc())
-        )
+    query = select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id
     )
+    if since is not None:
+        query = query.where(QuizAttempt.started_at >= since)
+    attempts = list(db.session.scalars(query.order_by(QuizAttempt.number.desc())))
     allowed = None
     if quiz.max_attempts:
-        extra = db.session.scalar(
-            select(func.count(ExtraAttempt.id)).where(
-                ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz.id
-            )
+        extras = select(func.count(ExtraAttempt.id)).where(
+            ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz.id
         )
+        if since is not None:
+            extras = extras.where(ExtraAttempt.granted_at >= since)
+        extra = db.session.scalar(extras)
         allowed = quiz.max_attempts + (extra or 0)
     refusal = None
     next_start = None
@@ -130,26 +136,35 @@ def standing(user_id: int, quiz: Quiz, now: datetime | None = None) -> Standing:
 
 
 def start_attempt(
-    user_id: int, quiz: Quiz, catalog: Catalog, now: datetime | None = None, seed: int | None = None
+    user_id: int,
+    quiz: Quiz,
+    catalog: Catalog,
+    now: datetime | None = None,
+    seed: int | None = None,
+    since: datetime | None = None,
 ) -> QuizAttempt:
-    """Resume the open attempt or draw a new paper; raise AttemptRefused when not allowed."""
+    """Resume the open attempt or draw a new paper; raise AttemptRefused when not allowed.
+
+    `since`: count only attempts started from then (see `standing`), as a drill retakes a quiz.
+    """
     now = _now(now)
     close_expired(catalog, now, user_id=user_id, quiz_id=quiz.id)
-    current = standing(user_id, quiz, now)
-    if current.open_attempt is not None:
-        return current.open_attempt
+    every = standing(user_id, quiz, now)
+    if every.open_attempt is not None:
+        return every.open_attempt
+    current = every if since is None else standing(user_id, quiz, now, since)
     if current.refusal:
         raise AttemptRefused(current.refusal)
     seed = secrets.randbelow(2**31) if seed is None else seed
     # Earlier papers, oldest first: a retake prefers questions the trainee has not seen.
-    entries = draw_paper(quiz, seed, [a.question_ids for a in reversed(current.attempts)])
+    entries = draw_paper(quiz, seed, [a.question_ids for a in reversed(every.attempts)])
     record_versions(quiz.id, [entry.question for entry in entries])
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_id=quiz.id,
         kind="assessment" if quiz.is_assessment else "day",
         day_id=quiz.day_id,
-        number=len(current.attempts) + 1,
+        number=max((a.number for a in every.attempts), default=0) + 1,
         content_version=catalog.version,
         paper={"seed": seed, "review": quiz.review, "questions": [e.as_json() for e in entries]},
         pass_mark=quiz.pass_mark,

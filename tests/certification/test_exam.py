@@ -90,7 +90,8 @@ def post(client, path: str, data: dict[str, str], page: str):
 def test_the_exam_is_content_and_an_exam_task_may_not_have_hints(lab, tmp_path: Path):
     assert (lab.exam.attempts, lab.exam.cooldown_hours, lab.exam.record) == (2, 24, True)
     assert not any(task.hints for task in lab.tasks)
-    assert {item for item in ("web", "cache", "certificate", "backup")} == {t.id for t in lab.tasks}
+    assert {"web", "cache", "certificate", "backup", "offsite"} == {t.id for t in lab.tasks}
+    assert [h.name for h in lab.hosts] == ["prod", "backup"]
     copy = tmp_path / SLUG
     shutil.copytree(ROOT / "labs" / SLUG, copy)
     data = yaml.safe_load((copy / "lab.yaml").read_text())

@@ -80,6 +80,29 @@ def build_world(server: Any) -> World:
         )
         lab = next(iter(catalog.sections["labs"].values()))  # the first day's
         lab_session = start_session(trainee.id, lab, catalog.version)
+        # A certificate issued months ago, so the drills pages have drills due, done and missed.
+        from app.certification.certificates import add_months, new_code
+        from app.certification.models import Certificate
+        from app.clock import utcnow
+
+        issued = utcnow() - timedelta(days=100)
+        db.session.add(
+            Certificate(
+                code=new_code(),
+                user_id=trainee.id,
+                cycle=1,
+                recipient_name=trainee.full_name,
+                programme_id=catalog.programme.id,
+                programme_title=catalog.programme.title,
+                content_version=catalog.version,
+                issued_at=issued,
+                expires_at=add_months(issued, 12),
+                signed_off_by=coordinator.full_name,
+                badge_salt="pages",
+                evidence={},
+                revocation_reason="",
+            )
+        )
         return World(
             trainee,
             coordinator,
@@ -111,10 +134,12 @@ PAGES = [
     ("lab-workspace", "trainee", "/labs/sessions/{lab_session_id}/work"),
     ("lab-session", "trainee", "/labs/sessions/{lab_session_id}"),
     ("signoff", "trainee", "/signoff"),
+    ("my-drills", "trainee", "/drills"),
     ("team", "coordinator", "/team"),
     ("matrix", "coordinator", "/team/cohorts/{cohort_id}"),
     ("trainee-evidence", "coordinator", "/team/trainees/{trainee_id}"),
     ("approvals", "coordinator", "/team/approvals"),
+    ("team-drills", "coordinator", "/team/drills"),
     ("quiz-statistics", "coordinator", "/quizzes/statistics"),
     ("users", "admin", "/admin/users"),
     ("invite", "admin", "/invitations"),
