@@ -41,7 +41,13 @@ def midnight(day: date) -> datetime:
 
 def first_start(issued: datetime, period: str) -> date:
     """Return the start of a holder's first occurrence: the first period after the issue day."""
-    return next_start(period_start(issued.astimezone(UTC).date(), period), period)
+    return _first_after(issued.astimezone(UTC).date(), period)
+
+
+@lru_cache(maxsize=4096)
+def _first_after(day: date, period: str) -> date:
+    # Many holders were certified on the same day: a large view asks this thousands of times.
+    return next_start(period_start(day, period), period)
 
 
 @dataclass(frozen=True, slots=True)

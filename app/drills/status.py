@@ -458,7 +458,7 @@ def load_evidence(
         query = select(
             LabSession.user_id, LabSession.lab_slug, LabSession.id, epoch(LabSession.completed_at)
         ).where(LabSession.lab_slug.in_(labs), LabSession.completed_at >= since)
-        add("lab", db.session.execute(narrowed(query, LabSession.user_id)))
+        add("lab", db.session.connection().execute(narrowed(query, LabSession.user_id)).all())
     quizzes = sorted({d.target for d in rules.drills if d.kind == "quiz"})
     if quizzes and installed("quizzes"):
         from app.quizzes.models import QuizAttempt
@@ -473,7 +473,7 @@ def load_evidence(
             QuizAttempt.passed.is_(True),
             QuizAttempt.submitted_at >= since,
         )
-        add("quiz", db.session.execute(narrowed(query, QuizAttempt.user_id)))
+        add("quiz", db.session.connection().execute(narrowed(query, QuizAttempt.user_id)).all())
     activities = sorted({d.target for d in rules.drills if d.kind == "activity"})
     if activities:
         query = select(
@@ -489,7 +489,7 @@ def load_evidence(
             ),
             Attestation.occurred_on >= since.date(),
         )
-        rows = db.session.execute(narrowed(query, Attestation.user_id)).all()
+        rows = db.session.connection().execute(narrowed(query, Attestation.user_id)).all()
         for pending in (False, True):
             wanted = (
                 AttestationStatus.PENDING.value if pending else AttestationStatus.APPROVED.value
