@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENDOR := app/static/vendor
 export ACADEMY_ENV ?= development
 
-.PHONY: run test lint types content-proof labs-proof pytest deps system db demo clean
+.PHONY: run test lint types content-proof labs-proof pytest deps system db demo clean compose-context
 
 run: deps
 	scripts/setup-system.sh --optional
@@ -62,8 +62,23 @@ content-proof:
 labs-proof:
 	$(BIN)/academy labs test
 
-pytest:
+pytest: compose-context
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# What the compose images are built from, prepared here because containers reach no package
+# registry over HTTPS: wheels of the platform's dependencies at the versions installed in .venv
+# (the tested ones), plus setuptools to install the platform itself; app/static/vendor comes
+# from `deps`. tests/deploy/test_compose.py builds and runs the stack from them.
+COMPOSE_WHEELS := build/compose/wheels
+compose-context: deps $(COMPOSE_WHEELS)/.built
+
+$(COMPOSE_WHEELS)/.built: pyproject.toml $(VENV)/.installed
+	rm -rf $(COMPOSE_WHEELS) && mkdir -p $(COMPOSE_WHEELS)
+	$(BIN)/pip freeze --exclude-editable > build/compose/constraints.txt
+	$(BIN)/pip wheel --quiet --wheel-dir $(COMPOSE_WHEELS) \
+	    --constraint build/compose/constraints.txt . 'setuptools>=69' wheel
+	rm -f $(COMPOSE_WHEELS)/ops_academy-*.whl
+	touch $@
+
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache build/compose

@@ -24,6 +24,7 @@ FEATURES = (
     "app.labs",
     "app.xapi",
     "app.drills",
+    "app.periodic",
 )
 
 

@@ -123,7 +123,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: all)."""
     import flask_migrate
 
-    flask_migrate.upgrade(directory=str(ROOT / "migrations"), revision=revision)
+    flask_migrate.upgrade(directory=_migrations(), revision=revision)
     click.echo("database is up to date")
 
 
@@ -134,7 +134,19 @@ def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (default: one step)."""
     import flask_migrate
 
-    flask_migrate.downgrade(directory=str(ROOT / "migrations"), revision=revision)
+    flask_migrate.downgrade(directory=_migrations(), revision=revision)
+
+
+def _migrations() -> str:
+    """Return the migrations folder beside app/, or say why it is missing."""
+    folder = ROOT / "migrations"
+    if not (folder / "env.py").is_file():
+        # A plain (non-editable) install puts app/ in site-packages, away from migrations/.
+        raise click.ClickException(
+            f"no migrations in {folder}: install the platform from its source tree "
+            "(pip install -e .), as the Dockerfile does"
+        )
+    return str(folder)
 
 
 @cli.command()

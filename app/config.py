@@ -97,6 +97,9 @@ class Settings:
     # installs and verifies the firewall rules that fence them off the host (firewall.py).
     sandbox_subnets: str = "10.213.0.0/16"
     sandbox_firewall: bool = True
+    # "local": this process talks to the Docker engine. "worker": it has no engine (the web
+    # service of docker-compose.yml): whether labs can run comes from the worker's report.
+    sandbox_engine: str = "local"
     # Browser terminals and watchers: open sockets per user, per sandbox and per process; the
     # largest message a browser may send; where the browser opens them (empty: this origin).
     terminals_per_user: int = 4
@@ -201,6 +204,7 @@ class Settings:
             sandbox_max_hosts=_int(env, "ACADEMY_SANDBOX_MAX_HOSTS", 0),
             sandbox_subnets=_subnets(env),
             sandbox_firewall=_bool(env, "ACADEMY_SANDBOX_FIREWALL", True),
+            sandbox_engine=_choice(env, "ACADEMY_SANDBOX_ENGINE", "local", ("local", "worker")),
             terminals_per_user=_int(env, "ACADEMY_TERMINALS_PER_USER", 4, 1),
             terminals_per_sandbox=_int(env, "ACADEMY_TERMINALS_PER_SANDBOX", 8, 1),
             sockets_per_process=_int(env, "ACADEMY_SOCKETS_PER_PROCESS", 500, 1),

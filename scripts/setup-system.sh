@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install and start the system parts Ops Academy uses on Debian 12: the Docker engine (with the
-# lab images), PostgreSQL server binaries for the test suite, and Chromium for browser tests.
+# lab images), docker-compose (the production stack and its test), PostgreSQL server binaries for
+# the test suite, and Chromium for browser tests.
 # Usage: setup-system.sh [--optional]   (--optional: warn instead of failing, for `make run`)
 set -uo pipefail
 optional=0
@@ -14,6 +15,7 @@ fail() {
 
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)

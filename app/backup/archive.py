@@ -40,8 +40,9 @@ from app.extensions import db
 
 FORMAT = 1
 MANIFEST = "MANIFEST.json"
-# Not part of a backup: the sandboxes' disks (disposable) and the SQLite file (its rows are).
-SKIPPED_FOLDERS = {"sandbox-disks"}
+# Not part of a backup: the sandboxes' disks (disposable), the worker's engine report
+# (sandboxes/report.py, rewritten every few seconds) and the SQLite file (its rows are).
+SKIPPED_FOLDERS = {"sandbox-disks", "status"}
 SQLITE_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal")
 BATCH = 500
 

@@ -120,20 +120,45 @@ def sandboxes_list(show_all: bool) -> None:
 
 
 @sandboxes.command("destroy")
-@click.argument("sandbox_id")
+@click.argument("sandbox_id", required=False)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Destroy every sandbox of this platform (before taking it down for good).",
+)
 @with_appcontext
-def sandboxes_destroy(sandbox_id: str) -> None:
-    """Destroy one sandbox now."""
+def sandboxes_destroy(sandbox_id: str | None, every: bool) -> None:
+    """Destroy one sandbox (or, with --all, every one) now."""
     from app.sandboxes import services
+    from app.sandboxes.models import Sandbox, SandboxStatus
     from app.sandboxes.reaper import destroy_sandbox
+    from app.sandboxes.runtime import SandboxUnavailable, get_runtime
 
-    sandbox = services.sandbox_for(sandbox_id)
-    if sandbox is None:
-        raise click.ClickException(f"no sandbox {sandbox_id}")
-    services.release(sandbox.id)
-    db.session.commit()
-    destroy_sandbox(sandbox.id)
-    click.echo(f"destroyed {sandbox.id}")
+    if every == bool(sandbox_id):
+        raise click.UsageError("name one SANDBOX_ID, or give --all")
+    try:
+        get_runtime(current_app._get_current_object(), images=[])  # type: ignore[attr-defined]
+    except SandboxUnavailable as problem:
+        raise click.ClickException(problem.reason) from None
+    if every:
+        ids = list(
+            db.session.scalars(
+                select(Sandbox.id).where(Sandbox.status != SandboxStatus.DESTROYED.value)
+            )
+        )
+    else:
+        sandbox = services.sandbox_for(sandbox_id or "")
+        if sandbox is None:
+            raise click.ClickException(f"no sandbox {sandbox_id}")
+        ids = [sandbox.id]
+    for found in ids:
+        services.release(found)
+        db.session.commit()
+        destroy_sandbox(found)
+        click.echo(f"destroyed {found}")
+    if every:
+        click.echo(f"destroyed {len(ids)} sandbox(es)")
 
 
 @sandboxes.command("prune")

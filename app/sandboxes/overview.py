@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.clock import utcnow
 from app.config import Settings
 from app.extensions import db
+from app.sandboxes import report
 from app.sandboxes.capacity import Capacity, machine_memory_mb
 from app.sandboxes.engine import engine_url
 from app.sandboxes.firewall import FirewallState, firewall_for
@@ -68,12 +69,20 @@ def overview(app: Flask) -> Overview:
     """Collect the admin page's figures (one engine call, a few queries)."""
     settings: Settings = app.config["ACADEMY"]
     problem, version, disks = None, "", ""
-    try:
-        runtime = get_runtime(app)
-        version = runtime.engine_version()
-        disks = runtime.disks.describe()
-    except SandboxUnavailable as unavailable:
-        problem = unavailable.reason
+    if report.reports_from_worker(settings):
+        # No engine in this process (the web service under docker-compose): the worker's word.
+        problem = report.reported_problem(settings)
+        said = report.read(settings) or {}
+        version, disks = str(said.get("version") or ""), str(said.get("disks") or "")
+        firewall = report.reported_firewall(settings)
+    else:
+        try:
+            runtime = get_runtime(app)
+            version = runtime.engine_version()
+            disks = runtime.disks.describe()
+        except SandboxUnavailable as unavailable:
+            problem = unavailable.reason
+        firewall = firewall_for(settings).state()
     room = capacity(app, settings)
     result = Overview(
         engine=engine_url(settings),
@@ -85,7 +94,7 @@ def overview(app: Flask) -> Overview:
         machine_memory_mb=machine_memory_mb(),
         memory_per_host_mb=settings.sandbox_memory_mb,
         capacity=room,
-        firewall=firewall_for(settings).state(),
+        firewall=firewall,
     )
     over = [SandboxStatus.DESTROYED.value, SandboxStatus.FAILED.value]
     rows = db.session.scalars(

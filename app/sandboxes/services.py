@@ -265,6 +265,10 @@ def status_of(sandbox: Sandbox, settings: Settings) -> dict[str, object]:
 
 def unavailable_reason(app: Flask) -> str | None:
     """Return why labs cannot run right now (engine or images), or None when they can."""
+    from app.sandboxes import report
+
+    if report.reports_from_worker(app.config["ACADEMY"]):
+        return report.reported_problem(app.config["ACADEMY"])
     try:
         get_runtime(app)
     except SandboxUnavailable as problem:

@@ -31,6 +31,8 @@ TASKS: list[str] = [
     "app.sandboxes.reaper:reap_expired",
     "app.sandboxes.pool:fill_pool",
     "app.sandboxes.recordings:prune_periodically",
+    # What processes without an engine (the web service under docker-compose) read about it.
+    "app.sandboxes.report:write_periodically",
 ]
 
 TICK_SECONDS = 0.5
