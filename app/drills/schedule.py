@@ -75,6 +75,12 @@ def windows(period: str, first: date, last: date) -> tuple[Window, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=2048)
+def due_moments(periods: tuple[Window, ...]) -> list[float]:
+    """Return the due moments (POSIX) of periods, in order, to bisect (shared: do not change)."""
+    return [window.due_ts for window in periods]
+
+
 def label(start: date, period: str) -> str:
     """Name a period the way people say it: week of 2 Mar 2026, March 2026, Q1 2026."""
     if period == "weekly":

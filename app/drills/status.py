@@ -19,12 +19,12 @@ A holder is *current* on drills when no missed occurrence is left to catch up.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, and_, cast, extract, func, select
+from sqlalchemy import Float, Text, and_, cast, extract, func, literal, select
 
 from app.auth.models import User
 from app.certification.models import Attestation, AttestationStatus, Certificate
@@ -32,7 +32,7 @@ from app.clock import as_utc
 from app.coordination.models import Cohort, CohortMember
 from app.coordination.progress import installed
 from app.drills.content import Drill, DrillRules
-from app.drills.schedule import Window, first_start, midnight, next_start, windows
+from app.drills.schedule import Window, due_moments, first_start, midnight, next_start, windows
 from app.extensions import db
 
 # Occurrence states, from the best to the worst.
@@ -135,7 +135,8 @@ class DrillLine:
     missed: int  # missed and not caught up
     missed_ever: int  # missed, caught up or not
     done: int
-    last_done: Evidence | None
+    # The newest completion as (POSIX timestamp, row id): made an Evidence only when shown.
+    last: tuple[float, int] | None
     first_outstanding: Occurrence | None
     # Every occurrence, oldest first (only when asked for: one holder's page).
     history: list[Occurrence] = field(default_factory=list)
@@ -150,6 +151,11 @@ class DrillLine:
         if self.now is None:
             return UPCOMING
         return self.now.state
+
+    @property
+    def last_done(self) -> Evidence | None:
+        """Return the newest completion of the drill."""
+        return _evidence(self.drill.kind, self.last) if self.last is not None else None
 
     @property
     def evidence(self) -> Evidence | None:
@@ -245,21 +251,28 @@ def judge(
     # without a page to fill, those only need counting, in a tight loop.
     fast = 0 if detail else max(0, last_index - 1)
     outstanding_at = -1
-    for index in range(fast):
-        window = periods[index]
-        opens = window.opens_ts
-        closes = window.due_ts + grace
-        while j < count and moments[j] < opens:
+    if fast:
+        # Walk the completions rather than the periods (a holder has far fewer): each takes
+        # the first closed period still open to it, found by bisecting the periods' due
+        # moments; the periods passed over were missed and, closing before this completion,
+        # caught up by it. The periods left after the last completion are missed and owed.
+        dues = due_moments(periods)
+        index = 0
+        while j < count and index < fast:
+            moment = moments[j]
+            passed = bisect_right(dues, moment - grace, index, fast)
+            missed_ever += passed - index
+            index = passed
+            if index >= fast:
+                break
+            if moment >= periods[index].opens_ts:
+                done += 1
+                index += 1
             j += 1
-        if j < count and moments[j] < closes:
-            j += 1
-            done += 1
-        else:
-            missed_ever += 1
-            if last_at < closes:
-                missed += 1
-                if outstanding_at < 0:
-                    outstanding_at = index
+        if index < fast:
+            missed_ever += fast - index
+            missed += fast - index
+            outstanding_at = index
     if outstanding_at >= 0:
         window = periods[outstanding_at]
         first_outstanding = Occurrence(
@@ -318,7 +331,7 @@ def judge(
         missed=missed,
         missed_ever=missed_ever,
         done=done,
-        last_done=_evidence(kind, completions[-1]) if count else None,
+        last=completions[-1] if count else None,
         first_outstanding=first_outstanding,
         history=history,
     )
@@ -407,6 +420,15 @@ def epoch(column: Any) -> Any:
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
+def concatenated(column: Any) -> Any:
+    """Return an aggregate of a numeric column as comma-separated text: tens of thousands of
+    completions come back as one row per holder and target, split into numbers in C, rather
+    than as a row each. The order does not matter (the caller sorts)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(cast(column, Text), literal(","))
+    return func.group_concat(column, ",")
+
+
 def load_evidence(
     rules: DrillRules,
     issued: dict[int, datetime],
@@ -451,29 +473,56 @@ def load_evidence(
                 else:
                     bucket.append(entry)
 
+    def add_grouped(kind: str, query: Any) -> None:
+        """Sort rows of (holder, target, moments, ids), one per holder and target with its
+        completions as comma-separated text (see `concatenated`), into each drill's list."""
+        targets = {target: ids for (k, target), ids in by_target.items() if k == kind}
+        for holder, target, moments, row_ids in db.session.connection().execute(query).all():
+            start = starts.get(holder)
+            drill_ids = targets.get(target)
+            if start is None or not drill_ids or not moments:
+                continue
+            moments_at = map(float, moments.split(","))
+            entries = sorted(zip(moments_at, map(int, row_ids.split(",")), strict=True))
+            if entries[0][0] < start:
+                entries = [entry for entry in entries if entry[0] >= start]
+            for drill_id in drill_ids:
+                found.done[(holder, drill_id)] = list(entries)
+
     labs = sorted({d.target for d in rules.drills if d.kind == "lab"})
     if labs and installed("labs"):
         from app.labs.models import LabSession
 
-        query = select(
-            LabSession.user_id, LabSession.lab_slug, LabSession.id, epoch(LabSession.completed_at)
-        ).where(LabSession.lab_slug.in_(labs), LabSession.completed_at >= since)
-        add("lab", db.session.connection().execute(narrowed(query, LabSession.user_id)).all())
+        query = (
+            select(
+                LabSession.user_id,
+                LabSession.lab_slug,
+                concatenated(epoch(LabSession.completed_at)),
+                concatenated(LabSession.id),
+            )
+            .where(LabSession.lab_slug.in_(labs), LabSession.completed_at >= since)
+            .group_by(LabSession.user_id, LabSession.lab_slug)
+        )
+        add_grouped("lab", narrowed(query, LabSession.user_id))
     quizzes = sorted({d.target for d in rules.drills if d.kind == "quiz"})
     if quizzes and installed("quizzes"):
         from app.quizzes.models import QuizAttempt
 
-        query = select(
-            QuizAttempt.user_id,
-            QuizAttempt.quiz_id,
-            QuizAttempt.id,
-            epoch(QuizAttempt.submitted_at),
-        ).where(
-            QuizAttempt.quiz_id.in_(quizzes),
-            QuizAttempt.passed.is_(True),
-            QuizAttempt.submitted_at >= since,
+        query = (
+            select(
+                QuizAttempt.user_id,
+                QuizAttempt.quiz_id,
+                concatenated(epoch(QuizAttempt.submitted_at)),
+                concatenated(QuizAttempt.id),
+            )
+            .where(
+                QuizAttempt.quiz_id.in_(quizzes),
+                QuizAttempt.passed.is_(True),
+                QuizAttempt.submitted_at >= since,
+            )
+            .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
         )
-        add("quiz", db.session.connection().execute(narrowed(query, QuizAttempt.user_id)).all())
+        add_grouped("quiz", narrowed(query, QuizAttempt.user_id))
     activities = sorted({d.target for d in rules.drills if d.kind == "activity"})
     if activities:
         query = select(

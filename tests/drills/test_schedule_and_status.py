@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
+from app.drills.content import Drill
 from app.drills.schedule import first_start, label, next_start, period_start
 from app.drills.status import (
     BEHIND,
@@ -15,6 +17,7 @@ from app.drills.status import (
     OPEN,
     OVERDUE,
     STANDING_OVERDUE,
+    judge,
     status_of,
 )
 from tests.drills.conftest import ISSUED, at, line_of
@@ -147,3 +150,35 @@ def test_a_fresh_holder_is_current(team, certify, rules):
     status = status_of(rules, team.trainee.id, at("2026-01-11"))
     assert status.standing == CURRENT
     assert status.current_on_drills
+
+
+def test_a_large_view_counts_closed_periods_as_one_holder_s_page_walks_them():
+    # The coordinators' view counts the closed periods by walking completions; one holder's
+    # page walks every period. Both must judge the same, whatever the completions.
+    randomly = random.Random(20261204)
+    now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+    for period, grace in (("weekly", 3), ("monthly", 7), ("quarterly", 14)):
+        drill = Drill("d", "Drill", "lab", "backup-verify", period, grace)
+        for _ in range(150):
+            issued = now - timedelta(
+                days=randomly.randint(0, 420), seconds=randomly.randint(0, 86399)
+            )
+            span = (now - issued).total_seconds()
+            moments = sorted(
+                issued.timestamp() + randomly.random() * span
+                for _ in range(randomly.choice((0, 1, 2, 5, 12, 40)))
+            )
+            completions = [(moment, n) for n, moment in enumerate(moments)]
+            fast = judge(drill, issued, completions, [], now, timedelta(days=3))
+            slow = judge(drill, issued, completions, [], now, timedelta(days=3), detail=True)
+            assert (fast.missed, fast.missed_ever, fast.done) == (
+                slow.missed,
+                slow.missed_ever,
+                slow.done,
+            ), (period, issued, moments)
+            assert fast.state == slow.state
+            assert (fast.now and fast.now.state) == (slow.now and slow.now.state)
+            first = fast.first_outstanding
+            assert (first and first.start) == (
+                slow.first_outstanding and slow.first_outstanding.start
+            )
