@@ -353,10 +353,25 @@ def _no_leaks(lab: Lab, results: list[CheckResult], values: dict[str, Any], proo
     for check in lab.checks:
         if check.expect_value:
             secrets.add(fill(check.expect_value, values, "", check.host))
+    # What a check says as written (before any value is filled in): a drawn number that happens
+    # to equal a number written there (127 of "127.0.0.1") is no leak.
+    authored = {
+        check.id: "\n".join(
+            [
+                check.message,
+                check.question,
+                *(rule.message for rule in (*check.rules, *check.resolved_rules)),
+            ]
+        )
+        for check in lab.checks
+    }
+    task_hints = {task.id: "\n".join(task.hints) for task in lab.tasks}
     for result in results:
         shown = "\n".join([result.message, *result.hints])
+        written = authored.get(result.check_id, "") + "\n" + task_hints.get(result.task_id, "")
         for secret in secrets:
-            if secret and re.search(rf"(?<![\w.]){re.escape(secret)}(?![\w])", shown):
+            pattern = rf"(?<![\w.]){re.escape(secret)}(?![\w])"
+            if secret and re.search(pattern, shown) and not re.search(pattern, written):
                 proof.problems.append(
                     f"check {result.check_id} shows the trainee a drawn value or answer: {shown!r}"
                 )

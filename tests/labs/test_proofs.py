@@ -68,3 +68,37 @@ def test_forgery_coverage_names_the_missing_classes(probe):
         "has 2 forgeries; at least 5 are needed",
         "has no forgery of class observer, secrets, teaches",
     ]
+
+
+def test_a_drawn_value_shown_is_a_leak_unless_the_check_wrote_that_number_itself(probe):
+    from dataclasses import replace
+
+    from app.labs.checks import CheckResult
+    from app.labs.proving import Proof, _no_leaks
+
+    check = next(c for c in probe.checks if c.id == "port-answer")
+    values = {"marker": "k3x9q2ab", "port": 5127, "flavour": "salt"}
+
+    def problems(lab, message: str) -> list[str]:
+        proof = Proof(lab=lab.id, run=1, seed=1)
+        result = CheckResult(check.id, check.task_id, "failed", message=message)
+        _no_leaks(lab, [result], values, proof)
+        return proof.problems
+
+    # The drawn port in a failure message gives the answer away.
+    assert problems(probe, "Nothing listens on 5127 yet.")
+    # A number the question itself was written with is no leak, even when the draw equals it.
+    written = replace(check, question="Which port, above 5127, is in /var/tmp/probe-port?")
+    lab = _with_check(probe, written)
+    assert problems(lab, "Type your answer to: " + written.question) == []
+    assert problems(lab, "Nothing listens on 5127 yet.") == []  # written there, so not secret
+
+
+def _with_check(lab, check):
+    from dataclasses import replace
+
+    tasks = tuple(
+        replace(t, checks=tuple(check if c.id == check.id else c for c in t.checks))
+        for t in lab.tasks
+    )
+    return replace(lab, tasks=tasks)
