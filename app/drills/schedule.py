@@ -76,9 +76,10 @@ def windows(period: str, first: date, last: date) -> tuple[Window, ...]:
 
 
 @lru_cache(maxsize=2048)
-def due_moments(periods: tuple[Window, ...]) -> list[float]:
-    """Return the due moments (POSIX) of periods, in order, to bisect (shared: do not change)."""
-    return [window.due_ts for window in periods]
+def due_moments(period: str, first: date, last: date) -> list[float]:
+    """Return the due moments (POSIX) of `windows(period, first, last)`, in order, to bisect
+    (shared between callers: do not change it)."""
+    return [window.due_ts for window in windows(period, first, last)]
 
 
 def label(start: date, period: str) -> str:

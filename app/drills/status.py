@@ -90,11 +90,21 @@ class Occurrence:
 
     drill: Drill
     window: Window
-    closes: datetime
     state: str
-    evidence: Evidence | None = None
+    # The completion that satisfied it as (POSIX timestamp, row id): see `evidence`.
+    done_by: tuple[float, int] | None = None
     # An attested activity recorded in the window and waiting for a coordinator's approval.
     pending: Evidence | None = None
+
+    @property
+    def evidence(self) -> Evidence | None:
+        """Return the completion that satisfied the occurrence (made only when asked for)."""
+        return _evidence(self.drill.kind, self.done_by) if self.done_by is not None else None
+
+    @property
+    def closes(self) -> datetime:
+        """Return the moment the grace window ends."""
+        return self.window.due + timedelta(days=self.drill.grace_days)
 
     @property
     def start(self) -> date:
@@ -256,7 +266,7 @@ def judge(
         # the first closed period still open to it, found by bisecting the periods' due
         # moments; the periods passed over were missed and, closing before this completion,
         # caught up by it. The periods left after the last completion are missed and owed.
-        dues = due_moments(periods)
+        dues = due_moments(drill.period, first, today)
         index = 0
         while j < count and index < fast:
             moment = moments[j]
@@ -275,9 +285,7 @@ def judge(
             outstanding_at = index
     if outstanding_at >= 0:
         window = periods[outstanding_at]
-        first_outstanding = Occurrence(
-            drill, window, window.due + timedelta(days=drill.grace_days), MISSED
-        )
+        first_outstanding = Occurrence(drill, window, MISSED)
     for index in range(fast, last_index + 1):
         window = periods[index]
         closes = window.due_ts + grace
@@ -305,9 +313,8 @@ def judge(
         occurrence = Occurrence(
             drill,
             window,
-            window.due + timedelta(days=drill.grace_days),
             state,
-            _evidence(kind, completions[used]) if used >= 0 else None,
+            completions[used] if used >= 0 else None,
         )
         if pending and state != DONE:
             waiting = next((p for p in pending if opens <= p[0] < closes), None)
@@ -339,10 +346,14 @@ def judge(
 
 def standing_of(status: OperatorStatus, rules: DrillRules) -> None:
     """Fill in a holder's outstanding count and standing from their drill lines."""
-    status.outstanding = sum(line.missed for line in status.lines)
-    status.suspend_count = sum(
-        line.missed for line in status.lines if line.drill.period in rules.suspend_periods
-    )
+    outstanding = suspend_count = 0
+    for line in status.lines:
+        if line.missed:
+            outstanding += line.missed
+            if line.drill.period in rules.suspend_periods:
+                suspend_count += line.missed
+    status.outstanding = outstanding
+    status.suspend_count = suspend_count
     states = {line.state for line in status.lines}
     if status.certificate.suspended_at is not None:
         status.standing = SUSPENDED
