@@ -18,7 +18,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,17 +53,8 @@ class DrillBench:
     database: str
 
     def as_json(self) -> dict[str, Any]:
-        """Return the figures as a JSON-ready mapping."""
-        return {
-            "operators": self.operators,
-            "runs": self.runs,
-            "p50_ms": self.p50_ms,
-            "p95_ms": self.p95_ms,
-            "queries": self.queries,
-            "page_p50_ms": self.page_p50_ms,
-            "evidence_rows": self.evidence_rows,
-            "database": self.database,
-        }
+        """Return the figures as a JSON-ready mapping (the fields, by name)."""
+        return asdict(self)
 
 
 def bench_drills(

@@ -20,6 +20,7 @@ two workers sweeping at once never send or record anything twice.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -187,12 +188,13 @@ def _claim(
             **{attribute: stamp},
             **values,
         )
-        try:
-            with db.session.begin_nested():
+        made = False
+        # Another worker may have made the row a moment ago: then it is claimed below.
+        with contextlib.suppress(IntegrityError):
+            with db.session.begin_nested():  # the insert is flushed on leaving this block
                 db.session.add(row)
-        except IntegrityError:
-            pass  # another worker made the row a moment ago: claim through it below
-        else:
+            made = True
+        if made:
             records[key] = _with(records.get(key), column, stamp)
             return True
     result = db.session.execute(
