@@ -10,23 +10,6 @@ ENV_FILE=/home/impactlink/app/.env
 PS_TABLE=$ACADEMY_RUN/ps
 now=$(date +%s)
 
-# The process answering /api/v1/health through Nginx: when it started (ms since the epoch, from its
-# own answer), accepted only if a node process in the host's process table (taken by the Docker
-# engine, not by anything in the sandbox) has been running that long, and only if its clock is now.
-api_start_ms() {
-    local uptime ts now
-    uptime=$(jq -r '.uptime // empty' <<<"$1" 2>/dev/null)
-    [[ $uptime =~ ^[0-9.]+$ ]] || return 1
-    awk -v up="$uptime" 'NR > 1 && $7 == "node" { d = $5 - up; if (d < 0) d = -d; if (d <= 3) ok = 1 }
-        END { exit !ok }' "$ACADEMY_RUN/ps" || return 1
-    ts=$(jq -r '.timestamp | capture("^(?<s>[^.]+)(\\.(?<f>[0-9]+))?Z$")
-        | (.s + "Z" | fromdateiso8601) * 1000 + ((.f // "0") + "00" | .[0:3] | tonumber)' <<<"$1" 2>/dev/null)
-    [[ $ts =~ ^[0-9]+$ ]] || return 1
-    # A canned answer carries a stale (or invented) clock; the live API's is now.
-    now=$(date +%s%3N)
-    [ $((now - ts)) -le 5000 ] && [ $((ts - now)) -le 5000 ] || return 1
-    jq -n --argjson ts "$ts" --argjson up "$uptime" '$ts - $up * 1000 | floor'
-}
 
 # Nginx's configuration without comments, blank lines and indentation.
 norm() { sed -e 's/#.*$//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep -v '^$'; }

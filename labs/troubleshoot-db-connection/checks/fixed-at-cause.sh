@@ -12,19 +12,6 @@ PGETC=/etc/postgresql/15/main
 PS_TABLE=$ACADEMY_RUN/ps
 sql() { hpsql impactlink_prod "$1" 2>/dev/null; }
 
-api_start_ms() {
-    local uptime ts now
-    uptime=$(jq -r '.uptime // empty' <<<"$1" 2>/dev/null)
-    [[ $uptime =~ ^[0-9.]+$ ]] || return 1
-    awk -v up="$uptime" 'NR > 1 && $7 == "node" { d = $5 - up; if (d < 0) d = -d; if (d <= 3) ok = 1 }
-        END { exit !ok }' "$PS_TABLE" || return 1
-    ts=$(jq -r '.timestamp | capture("^(?<s>[^.]+)(\\.(?<f>[0-9]+))?Z$")
-        | (.s + "Z" | fromdateiso8601) * 1000 + ((.f // "0") + "00" | .[0:3] | tonumber)' <<<"$1" 2>/dev/null)
-    [[ $ts =~ ^[0-9]+$ ]] || return 1
-    now=$(date +%s%3N)
-    [ $((now - ts)) -le 5000 ] && [ $((ts - now)) -le 5000 ] || return 1
-    jq -n --argjson ts "$ts" --argjson up "$uptime" '$ts - $up * 1000 | floor'
-}
 
 # Configuration files without comments, blank lines and indentation, as built.
 norm() { sed -e 's/#.*$//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep -v '^$'; }
