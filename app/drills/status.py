@@ -467,23 +467,6 @@ def load_evidence(
             return query.where(column == users)
         return query.where(column.in_(users))
 
-    def add(kind: str, rows: Any, pending: bool = False) -> None:
-        """Sort rows of (holder, target, id, timestamp) into each drill's list."""
-        into = found.pending if pending else found.done
-        targets = {target: ids for (k, target), ids in by_target.items() if k == kind}
-        for holder, target, row_id, at in rows:
-            start = starts.get(holder)
-            if start is None or at is None or at < start:
-                continue
-            entry = (at, row_id)
-            for drill_id in targets.get(target, ()):
-                key = (holder, drill_id)
-                bucket = into.get(key)
-                if bucket is None:
-                    into[key] = [entry]
-                else:
-                    bucket.append(entry)
-
     def add_grouped(kind: str, query: Any) -> None:
         """Sort rows of (holder, target, moments, ids), one per holder and target with its
         completions as comma-separated text (see `concatenated`), into each drill's list."""
@@ -536,35 +519,46 @@ def load_evidence(
         add_grouped("quiz", narrowed(query, QuizAttempt.user_id))
     activities = sorted({d.target for d in rules.drills if d.kind == "activity"})
     if activities:
-        query = select(
-            Attestation.user_id,
-            Attestation.kind,
-            Attestation.id,
-            Attestation.occurred_on,
-            Attestation.status,
-        ).where(
-            Attestation.kind.in_(activities),
-            Attestation.status.in_(
-                [AttestationStatus.APPROVED.value, AttestationStatus.PENDING.value]
-            ),
-            Attestation.occurred_on >= since.date(),
-        )
-        rows = db.session.connection().execute(narrowed(query, Attestation.user_id)).all()
-        for pending in (False, True):
-            wanted = (
-                AttestationStatus.PENDING.value if pending else AttestationStatus.APPROVED.value
+        # One row per holder, kind and status: the days as midnights (POSIX), the ids alike.
+        query = (
+            select(
+                Attestation.user_id,
+                Attestation.kind,
+                Attestation.status,
+                concatenated(epoch(Attestation.occurred_on)),
+                concatenated(Attestation.id),
             )
+            .where(
+                Attestation.kind.in_(activities),
+                Attestation.status.in_(
+                    [AttestationStatus.APPROVED.value, AttestationStatus.PENDING.value]
+                ),
+                Attestation.occurred_on >= since.date(),
+            )
+            .group_by(Attestation.user_id, Attestation.kind, Attestation.status)
+        )
+        targets = {t: ids for (k, t), ids in by_target.items() if k == "activity"}
+        approved = AttestationStatus.APPROVED.value
+        for holder, kind, status, days, row_ids in (
+            db.session.connection().execute(narrowed(query, Attestation.user_id)).all()
+        ):
+            start = starts.get(holder)
+            drill_ids = targets.get(kind)
+            if start is None or not drill_ids or not days:
+                continue
             # Drills start the period after the day of issue: an activity on the issue day or
             # before never counts.
-            add(
-                "activity",
-                [
-                    (holder, kind, row_id, midnight(on).timestamp())
-                    for holder, kind, row_id, on, status in rows
-                    if status == wanted and on > issued.get(holder, since).date()
-                ],
-                pending,
-            )
+            after = midnight(issued[holder].date()).timestamp() + 86400.0
+            entries = [
+                entry
+                for entry in zip(
+                    map(float, days.split(",")), map(int, row_ids.split(",")), strict=True
+                )
+                if entry[0] >= after
+            ]
+            into = found.done if status == approved else found.pending
+            for drill_id in drill_ids:
+                into.setdefault((holder, drill_id), []).extend(entries)
     for bucket in (found.done, found.pending):
         for entries in bucket.values():
             entries.sort()
