@@ -41,12 +41,14 @@ def midnight(day: date) -> datetime:
 
 def first_start(issued: datetime, period: str) -> date:
     """Return the start of a holder's first occurrence: the first period after the issue day."""
-    return _first_after(issued.astimezone(UTC).date(), period)
+    return first_after(issued.astimezone(UTC).date(), period)
 
 
 @lru_cache(maxsize=4096)
-def _first_after(day: date, period: str) -> date:
-    # Many holders were certified on the same day: a large view asks this thousands of times.
+def first_after(day: date, period: str) -> date:
+    """Return the start of the first period after the one holding `day` (the day of issue, in
+    UTC). Many holders were certified on the same day: a large view asks this thousands of
+    times."""
     return next_start(period_start(day, period), period)
 
 
@@ -75,11 +77,28 @@ def windows(period: str, first: date, last: date) -> tuple[Window, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """A holder's periods of one drill up to today, with their moments as lists to bisect and
+    index (shared between callers through the cache: never change them)."""
+
+    periods: tuple[Window, ...]
+    opens: list[float]
+    dues: list[float]
+    # The period after the last one (or the first, when none has begun).
+    following: date
+
+
 @lru_cache(maxsize=2048)
-def due_moments(period: str, first: date, last: date) -> list[float]:
-    """Return the due moments (POSIX) of `windows(period, first, last)`, in order, to bisect
-    (shared between callers: do not change it)."""
-    return [window.due_ts for window in windows(period, first, last)]
+def calendar(period: str, first: date, last: date) -> Calendar:
+    """Return the periods from the one starting on `first` to the one holding `last`."""
+    periods = windows(period, first, last) if first <= last else ()
+    return Calendar(
+        periods,
+        [window.opens_ts for window in periods],
+        [window.due_ts for window in periods],
+        next_start(periods[-1].start, period) if periods else first,
+    )
 
 
 def label(start: date, period: str) -> str:

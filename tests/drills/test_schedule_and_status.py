@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -182,3 +183,16 @@ def test_a_large_view_counts_closed_periods_as_one_holder_s_page_walks_them():
             assert (first and first.start) == (
                 slow.first_outstanding and slow.first_outstanding.start
             )
+
+
+def test_the_bulk_read_leaves_the_cycle_collector_as_it_found_it(team, certify, rules):
+    certify(team.trainee)
+    assert gc.isenabled()
+    assert status_of(rules, team.trainee.id, at("2026-03-11")).standing
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert status_of(rules, team.trainee.id, at("2026-03-11")).standing
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
