@@ -9,6 +9,8 @@ filters and globals, so that a trainee and their coordinator read the same thing
   SAST`); `when('%d %B %Y')` for another layout, `when('date')` for the date alone. The zone is
   the one on the reader's account page, else the browser's (a `tz` cookie the pages set), else
   UTC. Naive datetimes are taken as UTC, as the platform stores them.
+- `spreadsheet_cell`: a value for a CSV export, neutralised when a spreadsheet would run it as a
+  formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return): a `'` goes in front.
 - `quiz_title(id)`, `lab_title(slug)`, `task_title(lab, id)`, `purpose_text(purpose)`: the
   catalog's titles where a page only holds an id; the id itself when the content is gone.
 """
@@ -25,6 +27,14 @@ from flask import Flask, has_request_context, request
 KB = 1024
 MB = 1024 * 1024
 NONE = "—"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Return a CSV cell that a spreadsheet shows as text rather than runs as a formula."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def score_text(value: float | None) -> str:

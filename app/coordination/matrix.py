@@ -26,6 +26,7 @@ from app.coordination.progress import (
     lockouts,
 )
 from app.coordination.services import members_of
+from app.formatting import spreadsheet_cell
 
 
 def day_complete(done: int, total: int) -> bool:
@@ -233,8 +234,8 @@ def matrix_csv(matrix: Matrix) -> str:
         current = "done" if row.pacing.finished else str(row.pacing.current_day)
         writer.writerow(
             [
-                _cell(row.trainee.full_name),
-                _cell(row.trainee.email),
+                spreadsheet_cell(row.trainee.full_name),
+                spreadsheet_cell(row.trainee.email),
                 row.pacing.expected_day,
                 current,
             ]
@@ -250,8 +251,3 @@ def matrix_csv(matrix: Matrix) -> str:
             ]
         )
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - or @ as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -28,6 +28,7 @@ from app.drills.status import (
     OperatorStatus,
     load_statuses,
 )
+from app.formatting import spreadsheet_cell
 
 bp = Blueprint("drills", __name__)
 
@@ -213,9 +214,9 @@ def drills_csv(statuses: list[OperatorStatus], drills: tuple[Drill, ...]) -> str
     for status in statuses:
         lines = {line.drill.id: line for line in status.lines}
         row: list[str] = [
-            cell(status.cohort_name or ""),
-            cell(status.name),
-            cell(status.email),
+            spreadsheet_cell(status.cohort_name or ""),
+            spreadsheet_cell(status.name),
+            spreadsheet_cell(status.email),
             status.certificate.code,
             status.standing,
             str(status.outstanding),
@@ -233,9 +234,3 @@ def drills_csv(statuses: list[OperatorStatus], drills: tuple[Drill, ...]) -> str
             ]
         writer.writerow(row)
     return out.getvalue()
-
-
-def cell(text: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, carriage
-    return at the start), as the progress matrix's CSV does."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

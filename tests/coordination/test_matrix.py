@@ -145,6 +145,8 @@ def test_matrix_page_shows_progress_flags_and_certified_trainees(
 def test_csv_export_has_one_row_per_trainee(client, login_as, session, make_user, team, catalog):
     trainee = make_user(Role.TRAINEE, name="=HYPERLINK(evil)")
     add_member(team.cohort_id, trainee.id)
+    at_sign = make_user(Role.TRAINEE, name="@SUM(1)")
+    add_member(team.cohort_id, at_sign.id)
     pass_day_quizzes(team.trainee.id, catalog)
     session.commit()
     login_as(team.coordinator)
@@ -153,8 +155,8 @@ def test_csv_export_has_one_row_per_trainee(client, login_as, session, make_user
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["name"] for r in rows] == ["'=HYPERLINK(evil)", "Thandi Trainee"]
-    thandi = rows[1]
+    assert [r["name"] for r in rows] == ["'=HYPERLINK(evil)", "'@SUM(1)", "Thandi Trainee"]
+    thandi = rows[2]
     assert thandi["email"] == team.trainee.email
     assert thandi["checklist shadow-shifts"] == "0/2"
     assert thandi["lab deploy-staging"] == ""

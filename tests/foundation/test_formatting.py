@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.formatting import lab_title, purpose_text, quiz_title, score_text, size_text, task_title
+from app.formatting import (
+    lab_title,
+    purpose_text,
+    quiz_title,
+    score_text,
+    size_text,
+    spreadsheet_cell,
+    task_title,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,10 @@ def test_the_filters_and_titles_are_registered(app, session):
         assert task_title(lab, "gone-task") == "gone-task"
         assert purpose_text("lab:outage-502") == "Lab: Troubleshoot a 502 outage"
         assert purpose_text("pool") == "pool"
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_quote_in_front():
+    for text in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\r=1"):
+        assert spreadsheet_cell(text) == "'" + text
+    for text in ("Thandi Trainee", "", "1-2", "a=b", "'quoted"):
+        assert spreadsheet_cell(text) == text
