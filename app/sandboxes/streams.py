@@ -171,7 +171,12 @@ class PtyChannel:
 
     def read(self, timeout: float | None = None) -> bytes | None:
         """Return the next output bytes, b"" at end of session, None when timeout passed."""
-        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if self.closed:
+            return b""
+        try:
+            ready, _, _ = select.select([self.sock], [], [], timeout)
+        except (OSError, ValueError):  # hung up by another thread meanwhile
+            return b""
         if not ready:
             return None
         try:

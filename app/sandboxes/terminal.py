@@ -162,10 +162,12 @@ def _pump(
     except ConnectionClosed:
         reason = ""
     except Exception:
-        log.exception("terminal output failed")
+        if not channel.closed:
+            log.exception("terminal output failed")
         reason = "The terminal connection failed."
     ended.set()
-    if reason:
+    # A channel closed here was hung up by the browser's side, which ends the socket itself.
+    if reason and not channel.closed:
         try:
             ws.send(json.dumps({"type": "exit", "reason": reason}))
             ws.close(message=reason)
