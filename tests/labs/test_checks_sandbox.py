@@ -172,6 +172,33 @@ def test_the_probe_reads_the_hosts_disk_database_network_and_processes(probe_box
     assert observed["writable"] == "no"
 
 
+def test_several_statements_share_one_connection_and_come_back_apart(probe_box):
+    # A row that imitates a part's marker line cannot move rows between parts: the marker is a
+    # token drawn for each call.
+    result = run(
+        probe_box,
+        probe_check(
+            "out=$(hpsql_each impactlink_prod 'SELECT 1' 'SELECT no_such_column FROM users' "
+            "\"SELECT '@@ 1' UNION ALL SELECT 'b|c'\" "
+            "'SELECT count(DISTINCT pg_backend_pid()) FROM users' 2>/dev/null)\n"
+            'obs first "$(part 1 <<<"$out")"\n'
+            'obs broken "[$(part 2 <<<"$out")]"\n'
+            "obs third \"$(part 3 <<<\"$out\" | tr '\\n' ';')\"\n"
+            'obs fourth "$(part 4 <<<"$out")"\n'
+            "obs pids \"$(hpsql_each impactlink_prod 'SELECT pg_backend_pid()' "
+            "'SELECT pg_backend_pid()' | sed 1d | grep -v '^@@' | sort -u | wc -l)\"\n",
+        ),
+    )
+    observed = dict(
+        line[4:].split(" ", 1) for line in result.output.splitlines() if line.startswith("OBS ")
+    )
+    assert observed["first"] == "1"
+    assert observed["broken"] == "[]"  # a failing statement leaves its part empty ...
+    assert observed["third"] == "@@ 1;b|c;"  # ... and the next ones still run
+    assert observed["fourth"] == "1"
+    assert observed["pids"] == "1"  # one backend answered both
+
+
 def test_a_redirecting_rc_file_cannot_move_the_probe_and_is_flagged(probe_box):
     probe_box.sh("printf 'url = \"http://127.0.0.1:9/\"\\n' > /root/.curlrc")
     try:

@@ -6,26 +6,31 @@
 # from before the index cannot). And the index leading with that column now has been scanned by
 # an executed query since it was built (pg_stat_user_indexes). The platform checks the column.
 set -uo pipefail
-sql() { PGOPTIONS='-c pg_stat_statements.track=none' hpsql impactlink_prod "$1"; }
 PGSS="public.pg_stat_statements(true) WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'impactlink_prod')"
-genuine=$(sql "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+PAGES="(SELECT pg_relation_size('public.donations') / current_setting('block_size')::int)"
+queries=("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND p.proname = 'pg_stat_statements'
       AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
-      AND p.probin = '\$libdir/pg_stat_statements'" 2>/dev/null)
-[ "$genuine" = 1 ] || tamper "pg_stat_statements is not the extension's own function"
-
-pages=$(sql "SELECT pg_relation_size('public.donations') / current_setting('block_size')::int" 2>/dev/null)
-columns=""
+      AND p.probin = '\$libdir/pg_stat_statements'")
 for column in donor_id charity_id; do
-    proved=$(sql "SELECT count(*) FROM $PGSS
+    queries+=("SELECT count(*) FROM $PGSS
         AND query ~* '^\\s*explain\\s*(\\(.*analy[sz]e.*\\)|analy[sz]e)'
         AND query ~* 'from\\s+(public\\.)?donations\\s+where\\s+$column\\s*='
         AND query ~* 'order\\s+by\\s+created_at\\s+desc\\s+limit\\s+20'
-        AND shared_blks_hit + shared_blks_read < calls * ${pages:-0}" 2>/dev/null)
-    used=$(sql "SELECT count(*) FROM pg_stat_user_indexes s
+        AND shared_blks_hit + shared_blks_read < calls * $PAGES")
+    queries+=("SELECT count(*) FROM pg_stat_user_indexes s
         JOIN pg_index i ON i.indexrelid = s.indexrelid
         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-       WHERE s.relid = 'public.donations'::regclass AND i.indisvalid AND a.attname = '$column' AND s.idx_scan > 0" 2>/dev/null)
+       WHERE s.relid = 'public.donations'::regclass AND i.indisvalid AND a.attname = '$column' AND s.idx_scan > 0")
+done
+# One connection for all five questions.
+out=$(PGOPTIONS='-c pg_stat_statements.track=none' hpsql_each impactlink_prod "${queries[@]}" 2>/dev/null)
+[ "$(part 1 <<<"$out")" = 1 ] || tamper "pg_stat_statements is not the extension's own function"
+columns="" n=2
+for column in donor_id charity_id; do
+    proved=$(part "$n" <<<"$out")
+    used=$(part $((n + 1)) <<<"$out")
+    n=$((n + 2))
     [ "${proved:-0}" -gt 0 ] && [ "${used:-0}" -gt 0 ] && columns="$columns $column"
 done
 obs proved_columns "${columns# }"
