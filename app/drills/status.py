@@ -271,7 +271,7 @@ def judge(
         dues = table.dues
         opens = table.opens
         index = 0
-        while j < count:
+        while j < count and index < fast:
             moment = moments[j]
             passed = bisect_right(dues, moment - grace, index, fast)
             missed_ever += passed - index
@@ -281,9 +281,6 @@ def judge(
             if moment >= opens[index]:
                 done += 1
                 index += 1
-                if index >= fast:
-                    j += 1
-                    break
             j += 1
         if index < fast:
             missed_ever += fast - index
@@ -441,6 +438,15 @@ def concatenated(column: Any) -> Any:
     return func.group_concat(column, ",")
 
 
+def _completions(moments: str, row_ids: str, since: float) -> list[tuple[float, int]]:
+    """Return comma-separated moments and row ids (see `concatenated`) as (moment, id) pairs
+    from `since` on, oldest first."""
+    entries = sorted(zip(map(float, moments.split(",")), map(int, row_ids.split(",")), strict=True))
+    if entries[0][0] >= since:
+        return entries
+    return [entry for entry in entries if entry[0] >= since]
+
+
 def load_evidence(
     rules: DrillRules,
     issued: dict[int, datetime],
@@ -477,10 +483,7 @@ def load_evidence(
             drill_ids = targets.get(target)
             if start is None or not drill_ids or not moments:
                 continue
-            moments_at = map(float, moments.split(","))
-            entries = sorted(zip(moments_at, map(int, row_ids.split(",")), strict=True))
-            if entries[0][0] < start:
-                entries = [entry for entry in entries if entry[0] >= start]
+            entries = _completions(moments, row_ids, start)
             for drill_id in drill_ids:
                 found.done[(holder, drill_id)] = list(entries)
 
@@ -543,26 +546,17 @@ def load_evidence(
         for holder, kind, status, days, row_ids in (
             db.session.connection().execute(narrowed(query, Attestation.user_id)).all()
         ):
-            start = starts.get(holder)
             drill_ids = targets.get(kind)
-            if start is None or not drill_ids or not days:
+            if holder not in issued or not drill_ids or not days:
                 continue
             # Drills start the period after the day of issue: an activity on the issue day or
             # before never counts.
             after = midnight(issued[holder].date()).timestamp() + 86400.0
-            entries = [
-                entry
-                for entry in zip(
-                    map(float, days.split(",")), map(int, row_ids.split(",")), strict=True
-                )
-                if entry[0] >= after
-            ]
+            entries = _completions(days, row_ids, after)
+            # One row per holder, kind and status, and a drill has one kind: one list per key.
             into = found.done if status == approved else found.pending
             for drill_id in drill_ids:
-                into.setdefault((holder, drill_id), []).extend(entries)
-    for bucket in (found.done, found.pending):
-        for entries in bucket.values():
-            entries.sort()
+                into[(holder, drill_id)] = list(entries)
     return found
 
 

@@ -147,6 +147,13 @@ def probe_check(text: str, **fields) -> Check:
     return Check(**{**base, "script": Script("inline", text), **fields})
 
 
+def observations(result) -> dict[str, str]:
+    """Return the OBS lines a probe printed, by name."""
+    return dict(
+        line[4:].split(" ", 1) for line in result.output.splitlines() if line.startswith("OBS ")
+    )
+
+
 def test_the_probe_reads_the_hosts_disk_database_network_and_processes(probe_box):
     result = run(
         probe_box,
@@ -160,9 +167,7 @@ def test_the_probe_reads_the_hosts_disk_database_network_and_processes(probe_box
             "touch /srv/written 2>/dev/null && obs writable yes || obs writable no\n",
         ),
     )
-    observed = dict(
-        line[4:].split(" ", 1) for line in result.output.splitlines() if line.startswith("OBS ")
-    )
+    observed = observations(result)
     assert observed["port"] == str(probe_box.values["port"])
     assert observed["users"] == "t"
     assert observed["health"] == "200"
@@ -189,9 +194,7 @@ def test_several_statements_share_one_connection_and_come_back_apart(probe_box):
             "'SELECT pg_backend_pid()' | sed 1d | grep -v '^@@' | sort -u | wc -l)\"\n",
         ),
     )
-    observed = dict(
-        line[4:].split(" ", 1) for line in result.output.splitlines() if line.startswith("OBS ")
-    )
+    observed = observations(result)
     assert observed["first"] == "1"
     assert observed["broken"] == "[]"  # a failing statement leaves its part empty ...
     assert observed["third"] == "@@ 1;b|c;"  # ... and the next ones still run
