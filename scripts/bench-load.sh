@@ -14,9 +14,10 @@
 # variable set by the caller is kept (e.g. ACADEMY_SANDBOX_POOL_SIZE); BENCH_WEB_PORT,
 # BENCH_SOCKETS_PORT, BENCH_WEB_WORKERS, BENCH_WEB_THREADS; BENCH_KEEP=1 keeps the folder (logs,
 # result.json); BENCH_PG_FAST=1 turns PostgreSQL's fsync off (not production-like);
-# BENCH_CPU_GROUP=1 runs the platform's processes in a CPU cgroup of their own (cgroup v1), as a
-# service manager's slice holds services, instead of the root group where each of their threads
-# weighs as much as all the sandbox containers together (see the report's "cpu" figures).
+# BENCH_CPU_GROUP=1 runs the platform's processes in a CPU cgroup of their own (cgroup v1), and
+# the engine's (dockerd, containerd, the shims) in another, as a service manager's units hold
+# services, instead of the root group where each of their threads weighs as much as all the
+# sandbox containers together (see the report's "cpu" figures); the engine is put back after.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +49,7 @@ SCOPE=""
 BENCH_PID=""
 SAMPLER_PID=""
 CPU_GROUP=""
+ENGINE_GROUP=""
 
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -112,6 +114,12 @@ tear_down() {
       losetup -d "$loop" 2>/dev/null || true
     done
   fi
+  if [ -n "$ENGINE_GROUP" ]; then
+    while read -r pid; do
+      echo "$pid" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
+    done <"$ENGINE_GROUP/cgroup.procs"
+    for _ in $(seq 1 20); do rmdir "$ENGINE_GROUP" 2>/dev/null && break; sleep 0.5; done
+  fi
   if [ -n "$CPU_GROUP" ]; then
     echo $$ >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null
     for _ in $(seq 1 20); do rmdir "$CPU_GROUP" 2>/dev/null && break; sleep 0.5; done
@@ -133,6 +141,16 @@ if [ "${BENCH_CPU_GROUP:-0}" = 1 ]; then
   mkdir "$CPU_GROUP"
   echo $$ >"$CPU_GROUP/cgroup.procs"  # everything started from here on runs in it
   say "platform processes run in the CPU group $CPU_GROUP ($(cat "$CPU_GROUP/cpu.shares") shares)"
+  # The engine too, as its service units hold it: dockerd, containerd and the shims containerd
+  # starts for every container (so new ones follow). Left in the root group, each of their
+  # threads weighs as much as every sandbox together, and the 66 shims of 33 sandboxes carry
+  # every terminal's output.
+  ENGINE_GROUP="/sys/fs/cgroup/cpu/engine-bench-${WORK##*.}"
+  mkdir "$ENGINE_GROUP"
+  for pid in $(pgrep -x dockerd) $(pgrep -x containerd) $(pgrep -f containerd-shim); do
+    echo "$pid" >"$ENGINE_GROUP/cgroup.procs" 2>/dev/null || true
+  done
+  say "the engine's processes run in the CPU group $ENGINE_GROUP ($(wc -l <"$ENGINE_GROUP/cgroup.procs") processes)"
 fi
 say "PostgreSQL on 127.0.0.1:$PG_PORT, files in $WORK"
 mkdir -p "$PG_DATA"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -120,19 +121,24 @@ def pick_up_checks(app: Flask) -> None:
     """Claim queued check runs and run them on the supervisor's quick pool.
 
     Also a quick task (polled every 0.1 s by the worker): a Check press is picked up at once,
-    and its run never waits behind sandbox starts and setups on the main job pool. Presses go
-    first, and continuous checking may hold only AUTO_AT_ONCE of the quick threads, so a press
-    never queues behind the automatic runs of every open lab page.
+    and its run never waits behind sandbox starts and setups on the main job pool. Continuous
+    checking is background work that yields to presses: an automatic run starts only while no
+    press is queued or running (on any worker), and at most AUTO_AT_ONCE of them at a time, so
+    the machine's spare CPU goes to them and a press competes with at most that many.
     """
     now = utcnow()
-    queued = db.session.execute(
-        select(CheckRun.id, CheckRun.trigger)
-        .where(CheckRun.status == RunStatus.QUEUED.value)
+    pending = db.session.execute(
+        select(CheckRun.id, CheckRun.trigger, CheckRun.status)
+        .where(CheckRun.status.in_((RunStatus.QUEUED.value, RunStatus.RUNNING.value)))
         .order_by(CheckRun.id)
     ).all()
-    for run_id, trigger in sorted(queued, key=lambda row: row.trigger == Trigger.AUTO.value):
+    pressed = any(row.trigger != Trigger.AUTO.value for row in pending)
+    queued = [row for row in pending if row.status == RunStatus.QUEUED.value]
+    for run_id, trigger, _status in sorted(
+        queued, key=lambda row: row.trigger == Trigger.AUTO.value
+    ):
         automatic = trigger == Trigger.AUTO.value
-        if automatic and not _auto_slot_free():
+        if automatic and (pressed or not _auto_slot_free()):
             continue  # stays queued: request_check hands this run back to the page meanwhile
         if _claim(
             CheckRun,
@@ -152,8 +158,10 @@ def pick_up_checks(app: Flask) -> None:
                 _submit(execute_run, app, run_id, quick=True)
 
 
-# Automatic runs this process is running, and how many it may run at once.
-AUTO_AT_ONCE = 2
+# Automatic runs this process is running, and how many it may run at once: one per two cores
+# (one on a 2-core machine), so continuous checking never takes more than its share from the
+# presses, the pages and the sandboxes' own work.
+AUTO_AT_ONCE = max(1, (os.cpu_count() or 2) // 2)
 _auto_running: set[int] = set()
 _auto_lock = threading.Lock()
 
@@ -377,12 +385,16 @@ def execute_run(app: Flask, run_id: int) -> None:
             if task.id not in passed and run.task_id in (None, task.id)
             for check in task.checks
         ]
+        # A press gets the machine's CPU first; an automatic run is background work and keeps
+        # the sandbox's usual weight. The weight goes back after the result is stored, so the
+        # trainee does not wait for it.
+        pressed = run.trigger != Trigger.AUTO.value
         db.session.commit()  # hold no transaction while the checks run
-        with check_priority(app, session.sandbox_id):
+        with check_priority(app, session.sandbox_id) if pressed else contextlib.nullcontext():
             results = _run_checks(app, runner, checks, answers)
-        db.session.refresh(session)  # another run may have passed a task meanwhile
-        services.record_results(run, lab, results)
-        db.session.commit()
+            db.session.refresh(session)  # another run may have passed a task meanwhile
+            services.record_results(run, lab, results)
+            db.session.commit()
 
 
 def check_priority(app: Flask, sandbox_id: str) -> contextlib.AbstractContextManager[None]:

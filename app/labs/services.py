@@ -217,8 +217,14 @@ def request_check(
     else:
         queued = _pending_run(session.id, (RunStatus.QUEUED.value,))
         if queued is not None:
-            # Widen the queued run to cover this press rather than queueing another.
-            if queued.task_id not in (None, task_id):
+            if queued.trigger == Trigger.AUTO.value:
+                # The press takes the waiting automatic run over with its own task only: it
+                # runs as a press (first, and at a press's priority) and waits no longer than
+                # one, and the other open tasks are left to the next automatic run.
+                queued.task_id = task_id
+                queued.requested_at = utcnow()
+            elif queued.task_id not in (None, task_id):
+                # Two presses for different tasks before either ran: one run covers both.
                 queued.task_id = None
             queued.trigger = trigger.value
             queued.user_id = user_id

@@ -268,7 +268,7 @@ def allowance(lab: Lab) -> timedelta:
 def _advance(app: Flask, now: datetime) -> None:
     """Run the lab's setup in prepared sandboxes whose hosts are up."""
     from app.sandboxes.models import Sandbox, SandboxStatus
-    from app.sandboxes.supervisor import submit
+    from app.sandboxes.supervisor import BACKGROUND, submit
 
     booted = db.session.scalars(
         select(PreparedLab.id)
@@ -286,7 +286,7 @@ def _advance(app: Flask, now: datetime) -> None:
     ]
     db.session.commit()
     for prepared_id in claimed:
-        submit(run_prepare, app, prepared_id)
+        submit(run_prepare, app, prepared_id, priority=BACKGROUND)
 
 
 def demand(now: datetime) -> dict[str, int]:
@@ -317,7 +317,7 @@ def _fill(
     from app.sandboxes import pool
     from app.sandboxes.models import Sandbox, SandboxStatus
     from app.sandboxes.services import profile_key
-    from app.sandboxes.supervisor import submit
+    from app.sandboxes.supervisor import BACKGROUND, submit
 
     wanted = targets(labs, settings, now)
     if not wanted:
@@ -390,7 +390,7 @@ def _fill(
             busy += 1
     db.session.commit()
     for sandbox_id in made:
-        submit(pool.start_sandbox, sandbox_id)
+        submit(pool.start_sandbox, sandbox_id, priority=BACKGROUND)
 
 
 def _failed_lately(slug: str, now: datetime) -> bool:

@@ -20,7 +20,7 @@ from app.sandboxes.firewall import firewall_for
 from app.sandboxes.models import LIVE, POOL_PURPOSE, Sandbox, SandboxStatus
 from app.sandboxes.runtime import BUILD_HINT, Limits, SandboxUnavailable, get_runtime
 from app.sandboxes.services import DEFAULT_PROFILE, ProfileError, parse_profile
-from app.sandboxes.supervisor import submit
+from app.sandboxes.supervisor import BACKGROUND, START, submit
 
 log = logging.getLogger("academy.sandboxes")
 
@@ -182,7 +182,7 @@ def _finish_claims(app: Flask, settings: Settings) -> None:
             restart.append(sandbox.id)
     db.session.commit()
     for sandbox_id in restart:
-        submit(start_sandbox, sandbox_id)
+        submit(start_sandbox, sandbox_id, priority=START)
 
 
 def _start_requested(app: Flask, settings: Settings) -> None:
@@ -233,7 +233,7 @@ def _start_requested(app: Flask, settings: Settings) -> None:
         starting.append(sandbox.id)
     db.session.commit()
     for sandbox_id in starting:
-        submit(start_sandbox, sandbox_id)
+        submit(start_sandbox, sandbox_id, priority=START)
 
 
 def _evict_warm(hosts_needed: int, keep: str) -> int:
@@ -331,7 +331,7 @@ def fill_pool(app: Flask) -> None:
             made.append(sandbox.id)
     db.session.commit()
     for sandbox_id in made:
-        submit(start_sandbox, sandbox_id)
+        submit(start_sandbox, sandbox_id, priority=BACKGROUND)
 
 
 def _pool_lock() -> bool:

@@ -8,7 +8,10 @@ one PostgreSQL database: tasks that hand things out use row locks.
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
+import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +40,12 @@ TASKS: list[str] = [
 
 TICK_SECONDS = 0.5
 JOB_WORKERS = 4
+# The job pool's order: finishing what a trainee waits on (a lab's setup, a reset, a cleanup, a
+# sandbox's removal) goes before starting sandboxes for trainees, which goes before background
+# work (filling the warm pool, preparing sandboxes ahead). A burst of twenty Start presses then
+# brings labs up one by one instead of leaving every started sandbox waiting for its setup
+# behind the other starts.
+FINISH, START, BACKGROUND = 0, 1, 2
 # Short jobs someone is waiting for (a Check press) get threads of their own, so they never
 # queue behind sandbox starts and lab setups that hold a job thread for tens of seconds. A
 # check run mostly waits on the engine: under `bench load` four threads left presses waiting
@@ -57,7 +66,7 @@ class Supervisor:
     ) -> None:
         self.app = app
         self.tick = tick
-        self.jobs = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-job")
+        self.jobs = PriorityPool(workers, "sandbox-job")
         self.quick = ThreadPoolExecutor(
             max_workers=QUICK_WORKERS, thread_name_prefix="sandbox-quick"
         )
@@ -135,18 +144,23 @@ class Supervisor:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def submit(self, fn: Callable[..., None], *args: Any, quick: bool = False) -> bool:
-        """Run fn(*args) on the job pool (quick: the quick one) in its own app context; False
-        if already running."""
+    def submit(
+        self, fn: Callable[..., None], *args: Any, quick: bool = False, priority: int = FINISH
+    ) -> bool:
+        """Run fn(*args) on the job pool in priority order (quick: on the quick pool) in its own
+        app context; False if already queued or running."""
         key = (fn.__module__, fn.__qualname__, *args)
-        pool = self.quick if quick else self.jobs
         with self._lock:
             if key in self._in_flight:
                 return False
             try:
-                self._in_flight[key] = pool.submit(self._job, key, fn, args)
+                if quick:
+                    future = self.quick.submit(self._job, key, fn, args)
+                else:
+                    future = self.jobs.submit(priority, self._job, key, fn, args)
             except RuntimeError:  # shutting down
                 return False
+            self._in_flight[key] = future
         return True
 
     def _job(self, key: tuple[Any, ...], fn: Callable[..., None], args: tuple[Any, ...]) -> None:
@@ -181,18 +195,77 @@ class Supervisor:
         return False
 
 
+class PriorityPool:
+    """A fixed set of threads running submitted calls, lowest priority number first (in order
+    of submission within one priority)."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, priority: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue fn(*args); RuntimeError once the pool is shut down."""
+        if self._closed:
+            raise RuntimeError("the pool is shut down")
+        future: Future[Any] = Future()
+        self._queue.put((priority, next(self._order), (future, fn, args)))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _priority, _order, item = self._queue.get()
+            if item is None:
+                return
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as error:  # handed to whoever waits on the future
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Take no more calls; cancel the queued ones if asked; end the threads after the queue
+        (or at once when cancelling) and wait for them if asked."""
+        self._closed = True
+        if cancel_futures:
+            while True:
+                try:
+                    _priority, _order, item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._queue.put((sys.maxsize, next(self._order), None))
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 def supervisor_of(app: Flask) -> Supervisor | None:
     """Return the supervisor running in this process for app, if any."""
     found = app.extensions.get(EXTENSION)
     return found if isinstance(found, Supervisor) else None
 
 
-def submit(fn: Callable[..., None], *args: Any, quick: bool = False) -> bool:
+def submit(
+    fn: Callable[..., None], *args: Any, quick: bool = False, priority: int = FINISH
+) -> bool:
     """Queue a job on the current app's supervisor (run it here and now when there is none)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     supervisor = supervisor_of(app)
     if supervisor is not None:
-        return supervisor.submit(fn, *args, quick=quick)
+        return supervisor.submit(fn, *args, quick=quick, priority=priority)
     fn(*args)
     return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -163,13 +164,18 @@ def test_only_open_tasks_are_checked_and_a_task_can_be_checked_alone(
 
 def test_continuous_checking_keeps_one_pending_run(app, active, probe):
     first = services.request_check(active, probe, user_id=active.user_id, trigger=Trigger.AUTO)
+    first_asked = first.requested_at = utcnow() - timedelta(seconds=30)
     again = services.request_check(active, probe, user_id=active.user_id, trigger=Trigger.AUTO)
     assert first.id == again.id
+    assert first.task_id is None
     pressed = services.request_check(
         active, probe, user_id=active.user_id, trigger=Trigger.BUTTON, task_id="make-file"
     )
     assert pressed.id == first.id
     assert pressed.trigger == "button"
+    # The press took the waiting automatic run over for its own task only, and waits from now.
+    assert pressed.task_id == "make-file"
+    assert as_utc(pressed.requested_at) >= as_utc(first_asked)
     db.session.commit()
     count = db.session.scalar(
         select(db.func.count()).select_from(CheckRun).where(CheckRun.session_id == active.id)
@@ -303,3 +309,84 @@ def test_typed_answers_are_limited_to_the_checks_tries(app, active, probe, fake_
     assert active.answers["port-answer"] == "3"
     view = next(t for t in status.task_views(probe, active) if t.id == "answer-port")
     assert next(c for c in view.checks if c["id"] == "port-answer")["tries_left"] == 0
+
+
+def test_two_presses_for_different_tasks_before_a_run_share_one_run_of_both(app, active, probe):
+    one = services.request_check(
+        active, probe, user_id=active.user_id, trigger=Trigger.BUTTON, task_id="make-file"
+    )
+    two = services.request_check(
+        active, probe, user_id=active.user_id, trigger=Trigger.BUTTON, task_id="raise-flag"
+    )
+    assert two.id == one.id
+    assert two.task_id is None
+
+
+def queue_run(lab_session, trigger: Trigger, status: str = "queued") -> CheckRun:
+    run = CheckRun(
+        session_id=lab_session.id,
+        user_id=lab_session.user_id,
+        trigger=trigger.value,
+        status=status,
+        content_version=lab_session.content_version,
+        results=[],
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def test_automatic_runs_wait_while_any_press_is_queued_or_running(app, active, monkeypatch):
+    handed: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        jobs,
+        "_submit",
+        lambda fn, _app, run_id, quick=False: not handed.append((fn.__name__, run_id)),
+    )
+    automatic = queue_run(active, Trigger.AUTO)
+    pressed = queue_run(active, Trigger.BUTTON)
+    jobs.pick_up_checks(app)
+    # The press is handed out; the automatic run stays queued while the press runs.
+    assert handed == [("execute_run", pressed.id)]
+    db.session.refresh(automatic)
+    assert automatic.status == "queued"
+    jobs.pick_up_checks(app)
+    assert handed == [("execute_run", pressed.id)]
+    # Once no press is queued or running, the automatic run goes.
+    db.session.execute(update(CheckRun).where(CheckRun.id == pressed.id).values(status="done"))
+    db.session.commit()
+    jobs.pick_up_checks(app)
+    assert handed[-1] == ("execute_auto_run", automatic.id)
+    jobs._auto_running.discard(automatic.id)
+
+
+def test_automatic_runs_are_limited_to_one_per_two_cores(
+    app, make_user, probe, use_catalog, monkeypatch
+):
+    handed: list[int] = []
+    monkeypatch.setattr(
+        jobs, "_submit", lambda fn, _app, run_id, quick=False: not handed.append(run_id)
+    )
+    runs = []
+    for _ in range(jobs.AUTO_AT_ONCE + 2):
+        lab_session = services.start_session(make_user().id, probe, use_catalog.version)
+        db.session.commit()
+        runs.append(queue_run(lab_session, Trigger.AUTO))
+    jobs.pick_up_checks(app)
+    assert handed == [run.id for run in runs[: jobs.AUTO_AT_ONCE]]
+    for run_id in handed:
+        jobs._auto_running.discard(run_id)
+
+
+def test_only_a_press_raises_the_sandbox_s_cpu_weight(app, active, probe, monkeypatch):
+    raised: list[str] = []
+
+    def recording_priority(_app, sandbox_id):
+        raised.append(sandbox_id)
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(jobs, "check_priority", recording_priority)
+    check_now(app, active, probe, trigger=Trigger.AUTO)
+    assert raised == []
+    check_now(app, active, probe, task_id="make-file")
+    assert raised == [active.sandbox_id]

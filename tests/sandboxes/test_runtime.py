@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.sandboxes.probes import PROBE_CPU_SHARES, probe_name
@@ -141,11 +143,19 @@ def test_a_running_check_gives_its_sandbox_the_cpu_first_and_then_gives_it_back(
 ):
     def shares():
         names = (container_name(shared_sandbox, "prod"), probe_name(shared_sandbox, "prod"))
-        return [runtime.api.inspect_container(n)["HostConfig"]["CpuShares"] for n in names]
+        return [runtime.cpu_shares(n) for n in names]
+
+    def raised_soon():
+        # The raise is made beside the checks, so it shows within moments, not at once.
+        for _ in range(100):
+            if shares() == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]:
+                return True
+            time.sleep(0.05)
+        return False
 
     assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
     with runtime.check_priority(shared_sandbox):
-        assert shares() == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]
+        assert raised_soon()
         # A second run of the same sandbox at the same time: the first to finish keeps the
         # raise for the other; the last one out puts the weights back.
         with runtime.check_priority(shared_sandbox):
@@ -154,6 +164,7 @@ def test_a_running_check_gives_its_sandbox_the_cpu_first_and_then_gives_it_back(
     assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
     with pytest.raises(RuntimeError), runtime.check_priority(shared_sandbox):
         raise RuntimeError("a check crashed")
+    # A block that ends before the raise was made still leaves the usual weights behind.
     assert shares() == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
     with runtime.check_priority("no-such-sandbox"):  # a sandbox that is gone: nothing to weigh
         pass
