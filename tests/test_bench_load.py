@@ -222,3 +222,21 @@ def test_terminal_socket_goes_to_the_socket_process_whatever_address_the_page_gi
         assert socket_url("ws://127.0.0.1:8001", address) == (
             "ws://127.0.0.1:8001/sandboxes/abc/terminal?host=prod&cols=120&rows=30"
         )
+
+
+def test_a_starting_page_polls_twice_a_second_at_first_then_backs_off():
+    from app.loadbench.actors import start_poll
+
+    def polls_during(seconds: float) -> int:
+        waited, count = 0.0, 0
+        while waited < seconds:
+            waited += start_poll(waited)
+            count += 1
+        return count
+
+    # A warm start (about a second) is seen within half a second...
+    assert start_poll(0.0) == start_poll(4.9) == 0.5
+    # ...while a start that takes four minutes costs 140 polls, not the 480 of a fixed 0.5 s.
+    assert polls_during(5) == 10
+    assert polls_during(240) == 10 + 25 + 105
+    assert start_poll(3600) == 2.0

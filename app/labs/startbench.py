@@ -36,6 +36,7 @@ from flask.cli import with_appcontext
 from simple_websocket import Client, ConnectionClosed
 
 from app.cli import bench
+from app.loadbench.actors import start_poll
 from app.loadbench.browser import BenchError, Browser
 from app.loadbench.pages import read_page
 from app.loadbench.stats import Recorder, percentile
@@ -44,8 +45,6 @@ from app.loadbench.terminals import socket_url
 START_TIMEOUT = 300.0
 PREPARED_TIMEOUT = 600.0
 PROMPT_TIMEOUT = 30.0
-# The lab page polls its status every 0.5 s while the session starts (lab.js).
-START_POLL = 0.5
 PASSWORD = "bench-password-123"  # noqa: S105 - a scratch account on a scratch database
 # The end of bash's prompt ("…$ " or "…# "), with the bracketed-paste switch bash may send after.
 PROMPT = re.compile(rb"[$#] (\x1b\[\?2004h)?$")
@@ -241,7 +240,8 @@ def _one_start(browser: Browser, slug: str, sockets_base: str) -> tuple[float, f
         # Still starting: the page polls its status and reloads once the session is active.
         if time.monotonic() > deadline:
             raise BenchError(f"the session was not active within {START_TIMEOUT:.0f} s")
-        time.sleep(START_POLL)
+        # As the lab page polls while the session starts (lab.js).
+        time.sleep(start_poll(time.perf_counter() - started))
         status = browser.get(f"/labs/sessions/{session_id}/status", "lab status").json()
         if isinstance(status, dict) and status.get("open") is False:
             raise BenchError(f"the session ended while starting: {status.get('error')}")

@@ -31,7 +31,14 @@ def pending_poll(pending_s: float) -> float:
     return 0.25 if pending_s < 3.0 else 0.5  # ...then backing off, as the page does
 
 
-START_POLL = 0.5  # while the lab starts
+def start_poll(waiting_s: float) -> float:
+    """Return the lab page's pause before its next status poll while the lab starts (lab.js):
+    twice a second for the first 5 s, then every second, and every 2 s after 30 s."""
+    if waiting_s < 5.0:
+        return 0.5
+    return 1.0 if waiting_s < 30.0 else 2.0
+
+
 PRESS_EVERY = (10.0, 20.0)  # seconds between a trainee's Check presses
 RESULT_TIMEOUT = 120.0  # a press without a result by then counts as this long
 START_TIMEOUT = 240.0
@@ -161,7 +168,7 @@ def start_lab(browser: Browser, content: Content, stop: threading.Event) -> Star
         if isinstance(status, dict) and status.get("open") is False:
             reason = status.get("error") or status.get("status")
             return StartOutcome(session, error=f"the session ended while starting: {reason}")
-        time.sleep(START_POLL)
+        time.sleep(start_poll(time.perf_counter() - started))
     return StartOutcome(session, error=f"not active within {START_TIMEOUT:.0f} s")
 
 

@@ -17,6 +17,14 @@
     if (pendingMs < 3000) return 250;
     return 500;
   }
+  // While the lab starts: twice a second at first (a warm sandbox is ready in about a second),
+  // then less often, since a cold start or a long setup takes tens of seconds and twenty pages
+  // starting at once should not be half of the server's requests (the same as `bench load`).
+  function startPoll(pendingMs) {
+    if (pendingMs < 5000) return FAST_POLL * 5;
+    if (pendingMs < 30000) return 1000;
+    return 2000;
+  }
   let pendingSince = null;
   let lastStatus = root.dataset.sessionStatus;
   let secondsLeft = null;
@@ -186,7 +194,8 @@
       const busy = status.status !== "active" || waitingForRun || (status.busy || "").length > 0;
       if (!busy) { pendingSince = null; schedule(1000); return; }
       if (pendingSince === null) pendingSince = Date.now();
-      schedule(status.status === "active" ? fastPoll(Date.now() - pendingSince) : FAST_POLL * 5);
+      const pendingMs = Date.now() - pendingSince;
+      schedule(status.status === "active" ? fastPoll(pendingMs) : startPoll(pendingMs));
     }).catch(function (error) {
       notice(String(error.message || error), true);
       schedule(3000);
