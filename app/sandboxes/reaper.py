@@ -101,6 +101,17 @@ def reconcile_periodically(app: Flask) -> None:
     reconcile(app)
 
 
+def reset_weights(app: Flask) -> None:
+    """Put CPU weights raised by checks of a worker that went away back (once, at start)."""
+    try:
+        runtime = get_runtime(app, images=[])
+    except SandboxUnavailable:
+        return
+    changed = runtime.reset_weights()
+    if changed:
+        log.info("cpu weights put back", extra={"fields": {"containers": changed}})
+
+
 def reconcile(app: Flask) -> dict[str, int]:
     """Make the engine and the database agree; return what was done.
 

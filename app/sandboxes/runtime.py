@@ -272,6 +272,31 @@ class DockerRuntime:
                     extra={"fields": {"sandbox": sandbox_id, "error": str(error)[:200]}},
                 )
 
+    def reset_weights(self) -> int:
+        """Put every running container of this scope back to its usual CPU weight, except those
+        of sandboxes whose checks run in this process; return how many were changed.
+
+        A worker that stopped in the middle of a check (killed, or the machine restarted under
+        it) leaves that sandbox raised; the supervisor calls this when it starts.
+        """
+        with self._boost_lock:
+            running = set(self._boosts)
+        changed = 0
+        scope = {"label": f"{SCOPE_LABEL}={self.scope}", "status": "running"}
+        for container in self.api.containers(filters=scope):
+            if container["Labels"].get(LABEL, "") in running:
+                continue
+            usual = PROBE_CPU_SHARES if PROBE_LABEL in container["Labels"] else HOST_CPU_SHARES
+            try:
+                if self.cpu_shares(container["Id"]) == usual:
+                    continue
+                if not self._write_shares(container["Id"], usual):
+                    self.api.update_container(container["Id"], cpu_shares=usual)
+            except docker.errors.APIError:
+                continue  # removed meanwhile
+            changed += 1
+        return changed
+
     def _write_shares(self, container_id: str, shares: int) -> bool:
         """Set a container's weight in its cgroup directly; False where that cannot be done.
 
@@ -291,13 +316,15 @@ class DockerRuntime:
         return True
 
     def cpu_shares(self, container: str) -> int:
-        """Return a container's CPU weight as the kernel applies it (for tests and the admin)."""
-        container_id = self.api.inspect_container(container)["Id"]
-        try:
-            return int((CPU_CGROUPS / container_id / "cpu.shares").read_text())
-        except OSError:
-            configured = self.api.inspect_container(container)["HostConfig"]["CpuShares"]
-            return int(configured or HOST_CPU_SHARES)
+        """Return a container's CPU weight as the kernel applies it (the engine's record where
+        the cgroup cannot be read)."""
+        details = self.api.inspect_container(container)
+        if self.url.startswith("unix://"):
+            try:
+                return int((CPU_CGROUPS / details["Id"] / "cpu.shares").read_text())
+            except (OSError, ValueError):
+                pass
+        return int(details["HostConfig"]["CpuShares"] or HOST_CPU_SHARES)
 
     def destroy(self, sandbox_id: str) -> None:
         """Remove the sandbox's containers, network and disks (safe to repeat)."""

@@ -90,6 +90,7 @@ class Supervisor:
         self.app.extensions[EXTENSION] = self
         self._call("app.sandboxes.firewall:install_at_start")
         self._call("app.sandboxes.reaper:reconcile")
+        self._call("app.sandboxes.reaper:reset_weights")
         log.info("supervisor running (%d tasks, tick %.1f s)", len(TASKS), self.tick)
         if QUICK_TASKS:
             threading.Thread(target=self._run_quick, name="sandbox-quick-loop", daemon=True).start()

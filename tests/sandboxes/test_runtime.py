@@ -170,6 +170,25 @@ def test_a_running_check_gives_its_sandbox_the_cpu_first_and_then_gives_it_back(
         pass
 
 
+def test_weights_left_raised_by_a_worker_that_went_away_are_put_back(runtime, shared_sandbox):
+    names = (container_name(shared_sandbox, "prod"), probe_name(shared_sandbox, "prod"))
+    # A worker raised them for a check and was killed before it could put them back.
+    runtime._weigh(shared_sandbox, boosted=True)
+    assert [runtime.cpu_shares(n) for n in names] == [CHECK_CPU_SHARES, CHECK_CPU_SHARES]
+    assert runtime.reset_weights() == 2
+    assert [runtime.cpu_shares(n) for n in names] == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
+    assert runtime.reset_weights() == 0
+    # A check this process is running keeps its raise.
+    with runtime.check_priority(shared_sandbox):
+        for _ in range(100):
+            if runtime.cpu_shares(names[0]) == CHECK_CPU_SHARES:
+                break
+            time.sleep(0.05)
+        assert runtime.reset_weights() == 0
+        assert runtime.cpu_shares(names[0]) == CHECK_CPU_SHARES
+    assert [runtime.cpu_shares(n) for n in names] == [HOST_CPU_SHARES, PROBE_CPU_SHARES]
+
+
 def test_hosts_run_unprivileged_read_only_with_limits(runtime, shared_sandbox, sandbox_app):
     info = runtime.api.inspect_container(container_name(shared_sandbox, "prod"))
     host = info["HostConfig"]
