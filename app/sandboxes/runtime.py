@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 from flask import Flask
@@ -48,6 +49,11 @@ HOST_CPU_SHARES = 1024
 CHECK_CPU_SHARES = 65536
 # Where a local engine using cgroup v1's cgroupfs driver keeps its containers' CPU groups.
 CPU_CGROUPS = Path("/sys/fs/cgroup/cpu/docker")
+
+
+def _usual_shares(container: dict[str, Any]) -> int:
+    """Return the CPU weight a sandbox container (from the engine's list) has between checks."""
+    return PROBE_CPU_SHARES if PROBE_LABEL in container["Labels"] else HOST_CPU_SHARES
 
 
 @dataclass(frozen=True)
@@ -260,12 +266,9 @@ class DockerRuntime:
         """Set the CPU weight of a sandbox's containers (a vanished one is no error)."""
         containers = self.api.containers(filters={"label": f"{LABEL}={sandbox_id}"})
         for container in containers:
-            probe = PROBE_LABEL in container["Labels"]
-            shares = CHECK_CPU_SHARES if boosted else PROBE_CPU_SHARES if probe else HOST_CPU_SHARES
-            if self._write_shares(container["Id"], shares):
-                continue
+            shares = CHECK_CPU_SHARES if boosted else _usual_shares(container)
             try:
-                self.api.update_container(container["Id"], cpu_shares=shares)
+                self._set_shares(container["Id"], shares)
             except docker.errors.APIError as error:
                 log.info(
                     "cpu weight not changed",
@@ -286,19 +289,18 @@ class DockerRuntime:
         for container in self.api.containers(filters=scope):
             if container["Labels"].get(LABEL, "") in running:
                 continue
-            usual = PROBE_CPU_SHARES if PROBE_LABEL in container["Labels"] else HOST_CPU_SHARES
+            usual = _usual_shares(container)
             try:
                 if self.cpu_shares(container["Id"]) == usual:
                     continue
-                if not self._write_shares(container["Id"], usual):
-                    self.api.update_container(container["Id"], cpu_shares=usual)
+                self._set_shares(container["Id"], usual)
             except docker.errors.APIError:
                 continue  # removed meanwhile
             changed += 1
         return changed
 
-    def _write_shares(self, container_id: str, shares: int) -> bool:
-        """Set a container's weight in its cgroup directly; False where that cannot be done.
+    def _set_shares(self, container_id: str, shares: int) -> None:
+        """Set a container's CPU weight: in its cgroup directly, through the engine otherwise.
 
         A local engine with cgroup v1's cgroupfs driver keeps each container's CPU weight in
         CPU_CGROUPS/<id>/cpu.shares. Writing it there takes microseconds, where the engine's API
@@ -307,13 +309,13 @@ class DockerRuntime:
         the API does it. The engine's own record keeps the usual weight; the block that raised
         the weight puts it back.
         """
-        if not self.url.startswith("unix://"):
-            return False
-        try:
-            (CPU_CGROUPS / container_id / "cpu.shares").write_text(f"{shares}\n")
-        except OSError:
-            return False
-        return True
+        if self.url.startswith("unix://"):
+            try:
+                (CPU_CGROUPS / container_id / "cpu.shares").write_text(f"{shares}\n")
+                return
+            except OSError:
+                pass
+        self.api.update_container(container_id, cpu_shares=shares)
 
     def cpu_shares(self, container: str) -> int:
         """Return a container's CPU weight as the kernel applies it (the engine's record where
