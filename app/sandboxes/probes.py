@@ -16,22 +16,25 @@ page says which mode is in use.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import docker
 
+from app.sandboxes import probe_agent
 from app.sandboxes.streams import ExecResult, run_command
 
+log = logging.getLogger(__name__)
 PROBE_LABEL = "academy.probe"
 PROBE_MEMORY = "96m"
 # A check is someone waiting for an answer: when the machine is busy (lab setups, terminals,
 # other trainees' work), the probe's scripts get four times the CPU weight of a sandbox host
 # (Docker's default weight is 1024). Its cap of half a core still holds.
 PROBE_CPU_SHARES = 4096
-PROBE_ENTRYPOINT = ["/usr/bin/tini", "--", "sleep", "infinity"]
 # What root in the probe may do: read every file of the host's disk (ro), become postgres for
 # peer authentication. Nothing else.
 PROBE_CAPS = ["DAC_OVERRIDE", "DAC_READ_SEARCH", "SETUID", "SETGID"]
@@ -55,6 +58,10 @@ class ProbeTarget:
     host_ip: str
     pg_socket: str
     inside_host: bool
+    # The probe's agent (probe_agent.py): its private address and key; empty for a probe that
+    # predates the agent, or a host that runs its own scripts.
+    agent_address: str = ""
+    agent_key: str = ""
 
 
 def probe_name(sandbox_id: str, host: str) -> str:
@@ -92,8 +99,9 @@ def start_probe(
     container = api.create_container(
         image,
         name=probe_name(sandbox_id, host),
-        entrypoint=PROBE_ENTRYPOINT,
+        entrypoint=probe_agent.entrypoint(),
         command=[],
+        environment=probe_agent.environment(),
         labels={**labels, PROBE_LABEL: host},
         host_config=host_config,
         networking_config=api.create_networking_config({network: api.create_endpoint_config()}),
@@ -105,13 +113,23 @@ def start_probe(
 def target_for(api: docker.APIClient, host_container: str, probe_container: str) -> ProbeTarget:
     """Return where to run probe scripts for a host: its probe, or the host itself."""
     try:
-        api.inspect_container(probe_container)
+        probe = api.inspect_container(probe_container)
     except docker.errors.NotFound:
         return ProbeTarget(host_container, "127.0.0.1", "/var/run/postgresql", True)
-    info = api.inspect_container(host_container)
+    address = _address(api.inspect_container(host_container))
+    return ProbeTarget(
+        probe_container,
+        address or "127.0.0.1",
+        "/srv/.academy/pg",
+        False,
+        agent_address=_address(probe),
+        agent_key=probe_agent.key_of(probe.get("Config", {}).get("Env")) or "",
+    )
+
+
+def _address(info: dict[str, Any]) -> str:
     networks = info.get("NetworkSettings", {}).get("Networks", {}) or {}
-    address = next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
-    return ProbeTarget(probe_container, address or "127.0.0.1", "/srv/.academy/pg", False)
+    return next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
 
 
 def process_table(api: docker.APIClient, container: str) -> str:
@@ -182,6 +200,15 @@ def run_probe(
         "-s",
     ]
     stdin = script_text(script, process_table(api, host_container), tamper_scan)
+    if target.agent_address and target.agent_key:
+        try:
+            return probe_agent.run(
+                target.agent_address, target.agent_key, command, stdin=stdin, timeout=timeout
+            )
+        except probe_agent.AgentUnavailable as problem:
+            log.info("probe agent of %s not used: %s", target.container, problem)
+        except probe_agent.AgentRefused as problem:
+            log.warning("probe agent of %s not believed: %s", target.container, problem)
     return run_command(
         api,
         target.container,
