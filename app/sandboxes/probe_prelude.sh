@@ -8,7 +8,7 @@ export PATH=__PATH__ LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/nonexistent TZ=Africa/Joh
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_NO_REPLACE_OBJECTS=1
 export GIT_TERMINAL_PROMPT=0 GIT_PAGER=cat PAGER=cat
 ACADEMY_DOMAIN=__DOMAIN__
-mkdir -p /run/academy 2>/dev/null || mkdir -p /tmp/academy
+[ -d /run/academy ] || mkdir -p /run/academy 2>/dev/null || mkdir -p /tmp/academy
 ACADEMY_RUN=/run/academy; [ -w /run/academy ] || ACADEMY_RUN=/tmp/academy
 obs() { local name=$1; shift; printf 'OBS %s %s\n' "$name" "$*"; }
 tamper() { printf 'TAMPER: %s\n' "$*"; }
@@ -17,10 +17,22 @@ hcurl() {
     --resolve "$ACADEMY_DOMAIN:443:$HOST_IP" --resolve "$ACADEMY_DOMAIN:80:$HOST_IP" \
     --cacert /opt/srv-seed/etc/impactlink/pki/ca.crt "$@"
 }
+# PostgreSQL's own client, not Debian's /usr/bin/psql: that is a perl wrapper costing about 25 ms
+# of CPU per call to find the cluster's port, and it reads the port from the trainee's
+# configuration. The port is the one the running server's socket (on the host's disk) has.
+ACADEMY_PSQL=/usr/bin/psql
+for _p in /usr/lib/postgresql/*/bin/psql; do [ -x "$_p" ] && ACADEMY_PSQL=$_p; done
+ACADEMY_PG_PORT=5432
+if [ ! -S "$ACADEMY_PG_SOCKET/.s.PGSQL.5432" ]; then
+  for _p in "$ACADEMY_PG_SOCKET"/.s.PGSQL.*; do
+    [ -S "$_p" ] && [[ ${_p##*.} =~ ^[0-9]+$ ]] && ACADEMY_PG_PORT=${_p##*.}
+  done
+fi
+unset _p
 hpsql() {
   local db=$1; shift
-  /usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
-    -h "$ACADEMY_PG_SOCKET" -d "$db" -c "SET search_path = pg_catalog, public" -c "$*"
+  /usr/sbin/runuser -u postgres -- "$ACADEMY_PSQL" -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
+    -h "$ACADEMY_PG_SOCKET" -p "$ACADEMY_PG_PORT" -d "$db" -c "SET search_path = pg_catalog, public" -c "$*"
 }
 # Several statements over one connection (a psql and a backend cost about 0.04 CPU-s each):
 # the output starts with a random token, each statement's rows follow a line "<token> N", and
@@ -32,8 +44,8 @@ hpsql_each() {
   token=@@$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')
   for q in "$@"; do i=$((i + 1)); args+=(-c "\\echo $token $i" -c "$q"); done
   printf '%s\n' "$token"
-  /usr/sbin/runuser -u postgres -- /usr/bin/psql -X -q -A -t -F '|' -v VERBOSITY=verbose \
-    -h "$ACADEMY_PG_SOCKET" -d "$db" -c "SET search_path = pg_catalog, public" "${args[@]}"
+  /usr/sbin/runuser -u postgres -- "$ACADEMY_PSQL" -X -q -A -t -F '|' -v VERBOSITY=verbose \
+    -h "$ACADEMY_PG_SOCKET" -p "$ACADEMY_PG_PORT" -d "$db" -c "SET search_path = pg_catalog, public" "${args[@]}"
 }
 part() { awk -v n="$1" 'NR == 1 { token = $0; next } $1 == token && NF == 2 { on = ($2 == n); next } on'; }
 hgit() {

@@ -117,7 +117,8 @@ def test_the_pool_fills_and_a_claim_is_ready_at_once(supervised):
     wait_until(lambda: supervised.count(SandboxStatus.WARM) == 1, 90, "a warm sandbox")
     warm_id = supervised.runtime.list_sandbox_ids()
     claimed = supervised.request()
-    assert claimed.status == SandboxStatus.CLAIMED.value
+    # The supervisor may have found it alive already by the time the row is read back.
+    assert claimed.status in (SandboxStatus.CLAIMED.value, SandboxStatus.READY.value)
     assert claimed.id in warm_id
     ready = wait_until(
         lambda: supervised.row(claimed.id).status == SandboxStatus.READY.value, 10, "the claim"
