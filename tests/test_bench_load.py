@@ -119,6 +119,22 @@ def test_report_is_one_json_object_with_the_figures_and_the_targets_judged() -> 
     assert report["targets_met"] is False
 
 
+def test_presses_whose_checks_ended_in_error_do_not_meet_the_targets() -> None:
+    recorder = Recorder()
+    recorder.measuring = True
+    recorder.response(LESSON, 42.0, 200)
+    recorder.measure(CHECK_PRESS, 80.0)
+    recorder.count("check_errors")
+
+    report = build_report(recorder, facts())
+
+    assert report["check_errors"] == 1
+    assert report["targets"]["check_p95_ms"]["met"] is True
+    assert report["targets"]["check_errors"]["met"] is False
+    assert report["targets_met"] is False
+    assert "1 in error" in format_report(report)
+
+
 def test_a_figure_never_measured_does_not_meet_its_target() -> None:
     report = build_report(Recorder(), facts())
 

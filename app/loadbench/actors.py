@@ -249,6 +249,10 @@ class LabPage:
             pending = status.get("pending_runs") or []
             if run not in pending and int(last.get("id") or 0) >= run:
                 recorder.measure(CHECK_PRESS, (time.perf_counter() - started) * 1000)
+                if last.get("id") == run and last.get("outcome") == "error":
+                    # A check that could not run answers fast and proves nothing: counted apart.
+                    recorder.count("check_errors")
+                    recorder.problem("check press: the run ended in an error")
                 return
         # Counted at the time waited, so that slow results raise the percentiles, not hide.
         recorder.measure(CHECK_PRESS, (time.perf_counter() - started) * 1000)

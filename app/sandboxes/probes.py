@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,8 +41,6 @@ PROBE_CAPS = ["DAC_OVERRIDE", "DAC_READ_SEARCH", "SETUID", "SETGID"]
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PS_COLUMNS = "pid,uid,pcpu,rss,etimes,stat,comm,args"
 DOMAIN = "impactlink.solovedhelpinghands.org.za"
-# A local engine with cgroup v1's cgroupfs driver lists each container's processes here.
-CONTAINER_PROCS = Path("/sys/fs/cgroup/cpu/docker")
 
 PRELUDE_FILE = Path(__file__).with_name("probe_prelude.sh")
 
@@ -65,7 +62,6 @@ class ProbeTarget:
     # predates the agent, or a host that runs its own scripts.
     agent_address: str = ""
     agent_key: str = ""
-    host_id: str = ""
 
 
 def probe_name(sandbox_id: str, host: str) -> str:
@@ -128,7 +124,6 @@ def target_for(api: docker.APIClient, host_container: str, probe_container: str)
         False,
         agent_address=_address(probe),
         agent_key=probe_agent.key_of(probe.get("Config", {}).get("Env")) or "",
-        host_id=host.get("Id", ""),
     )
 
 
@@ -137,49 +132,20 @@ def _address(info: dict[str, Any]) -> str:
     return next((n.get("IPAddress") for n in networks.values() if n.get("IPAddress")), "")
 
 
-def process_table(api: docker.APIClient, container: str, container_id: str = "") -> str:
-    """Return the host's processes as the engine sees them, with the PIDs the trainee sees.
-
-    With the container's id, a local engine's table is read on this machine (the same `ps` the
-    engine runs for `docker top`, on the container's processes only), without the engine.
-    """
-    rows = _local_rows(container_id) if container_id else None
-    if rows is None:
-        try:
-            rows = api.top(container, ps_args=f"-eo {PS_COLUMNS}").get("Processes") or []
-        except docker.errors.APIError:
-            return "PID UID %CPU RSS ETIME STAT COMMAND ARGS\n"
+def process_table(api: docker.APIClient, container: str) -> str:
+    """Return the host's processes as the engine sees them, with the PIDs the trainee sees."""
+    try:
+        top = api.top(container, ps_args=f"-eo {PS_COLUMNS}")
+    except docker.errors.APIError:
+        return "PID UID %CPU RSS ETIME STAT COMMAND ARGS\n"
     lines = ["PID UID %CPU RSS ETIME STAT COMMAND ARGS"]
-    for row in rows:
+    for row in top.get("Processes") or []:
         if len(row) < 8:
             continue
         pid = _namespace_pid(row[0])
         args = re.sub(r"[\r\n]", " ", " ".join(row[7:]))
         lines.append(" ".join([pid, *row[1:7], args]))
     return "\n".join(lines) + "\n"
-
-
-def _local_rows(container_id: str) -> list[list[str]] | None:
-    """Return `ps` rows of a local container's processes, None where this machine cannot tell
-    (another engine's machine, another cgroup layout, another PID namespace, no `ps`)."""
-    try:
-        pids = (CONTAINER_PROCS / container_id / "cgroup.procs").read_text().split()
-        if not pids or container_id not in Path(f"/proc/{pids[0]}/cgroup").read_text():
-            return None
-        listed = subprocess.run(
-            ["ps", "-o", PS_COLUMNS, "-p", ",".join(pids)],
-            env={"PATH": CLEAN_PATH, "LC_ALL": "C"},
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return None
-    if listed.returncode not in (0, 1):  # 1: every listed process ended meanwhile
-        return None
-    # Split on any run of blanks, as the engine splits `ps` output for `docker top`.
-    return [line.split() for line in listed.stdout.splitlines()[1:]]
 
 
 def _namespace_pid(host_pid: str) -> str:
@@ -233,8 +199,7 @@ def run_probe(
         "--norc",
         "-s",
     ]
-    table = process_table(api, host_container, target.host_id)
-    stdin = script_text(script, table, tamper_scan)
+    stdin = script_text(script, process_table(api, host_container), tamper_scan)
     if target.agent_address and target.agent_key:
         try:
             return probe_agent.run(
