@@ -21,7 +21,7 @@ $0 = 'academy-probe-agent';
 my $KEY = delete $ENV{ACADEMY_PROBE_KEY} // '';
 die "probe agent: no key\n" if length($KEY) < 32;
 my $LIMIT = 4 * 1024 * 1024;    # bytes kept of each stream, as for an exec
-my $MAX_BODY = 16 * 1024 * 1024;
+my $MAX_BODY = 2 * 1024 * 1024;    # eight connections at once stay far below the probe's 96 MB
 my $AT_ONCE = 8;
 
 $SIG{PIPE} = 'IGNORE';

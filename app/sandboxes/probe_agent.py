@@ -37,6 +37,8 @@ CONNECT_TIMEOUT = 2.0
 AGENT_GRACE = 3
 CLIENT_GRACE = 5
 HEADER_LIMIT = 200
+# The agent takes requests up to this size (probe_agent.pl's MAX_BODY); bigger ones go by exec.
+MAX_BODY = 2 * 1024 * 1024
 
 
 class AgentUnavailable(Exception):
@@ -89,6 +91,8 @@ def run(
     started = time.monotonic()
     wrapped = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
     body = _body(wrapped, stdin or b"", int(timeout) + AGENT_GRACE)
+    if len(body) > MAX_BODY:
+        raise AgentUnavailable(f"a request of {len(body)} bytes is more than the agent takes")
     try:
         conn = socket.create_connection((address, port), timeout=CONNECT_TIMEOUT)
     except OSError as error:

@@ -95,6 +95,17 @@ def test_the_agent_answers_as_an_exec_would(runtime, shared_sandbox, script):
     assert by_agent.stderr == by_exec.stderr
 
 
+def test_a_script_too_big_for_the_agent_runs_by_exec(runtime, shared_sandbox):
+    # A process table inflated by huge command lines must not cost the check its answer.
+    filler = "#" + "x" * 1023 + "\n"
+    script = filler * (probe_agent.MAX_BODY // 1024 + 1) + "echo whole"
+    since = time.time()
+    result = runtime.probe(shared_sandbox, "prod", script, tamper_scan=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "whole"
+    assert _execs_in(runtime, probe_name(shared_sandbox, "prod"), since) != []
+
+
 def test_the_agent_stops_a_command_at_its_time_limit(runtime, shared_sandbox):
     started = time.monotonic()
     result = runtime.probe(shared_sandbox, "prod", "sleep 40", timeout=2, tamper_scan=False)
