@@ -28,7 +28,7 @@ import docker
 from app.sandboxes import probe_agent
 from app.sandboxes.streams import ExecResult, run_command
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("academy.sandboxes")
 PROBE_LABEL = "academy.probe"
 PROBE_MEMORY = "96m"
 # A check is someone waiting for an answer: when the machine is busy (lab setups, terminals,
