@@ -1,7 +1,7 @@
 # The probe's agent (app/sandboxes/probe_agent.py): runs the platform's check commands in the
 # probe container without a `docker exec` each. Started as the probe's main process with this
-# text in ACADEMY_PROBE_AGENT and a key in ACADEMY_PROBE_KEY; listens on TCP port 7191 of the probe's private address. Only perl-base
-# modules are used, because the probe runs the sandbox's own image.
+# text in ACADEMY_PROBE_AGENT and a key in ACADEMY_PROBE_KEY; listens on TCP port 7191 of the
+# probe's private address. Only perl-base modules are used: the probe runs the sandbox's image.
 #
 # One connection runs one command:
 #   agent  -> "ACADEMY-PROBE 1 <nonce>\n"                   (a fresh random nonce)

@@ -11,8 +11,8 @@ The trainee's hosts share that network, so the agent trusts nobody without the p
 random key given to the probe's environment at creation (only the engine's API shows it). Every
 request carries an HMAC over a nonce the agent just chose, and every answer an HMAC over the
 request, so someone without the key can neither run a command nor answer in the agent's place,
-not even from an address they took over. Any failure before the command ran falls back to
-`docker exec`, the path that needs no agent.
+not even from an address they took over. When the agent cannot be asked, or its answer is not
+believed, the probe falls back to `docker exec`, the path that needs no agent.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 from functools import cache
 from pathlib import Path
 
-from app.sandboxes.streams import ExecResult
+from app.sandboxes.streams import ExecResult, limited, overran
 
 AGENT_PORT = 7191
 KEY_ENV = "ACADEMY_PROBE_KEY"
@@ -65,13 +65,10 @@ def environment() -> dict[str, str]:
     return {SOURCE_ENV: _source(), KEY_ENV: secrets.token_hex(32)}
 
 
-def key_of(environment: list[str] | None) -> str | None:
-    """Return the agent key from a container's environment list, None if it has none."""
+def key_of(environment: list[str] | None) -> str:
+    """Return the agent key from a container's environment list, "" if it has none."""
     prefix = f"{KEY_ENV}="
-    for entry in environment or []:
-        if entry.startswith(prefix):
-            return entry[len(prefix) :] or None
-    return None
+    return next((e[len(prefix) :] for e in environment or [] if e.startswith(prefix)), "")
 
 
 def run(
@@ -89,8 +86,7 @@ def run(
     sent) and AgentRefused when the answer fails its HMAC.
     """
     started = time.monotonic()
-    wrapped = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
-    body = _body(wrapped, stdin or b"", int(timeout) + AGENT_GRACE)
+    body = _body(limited(command, timeout), stdin or b"", int(timeout) + AGENT_GRACE)
     if len(body) > MAX_BODY:
         raise AgentUnavailable(f"a request of {len(body)} bytes is more than the agent takes")
     try:
@@ -125,7 +121,7 @@ def run(
     if not hmac.compare_digest(expected, fields[5]):
         raise AgentRefused(f"the answer from {address} is not signed with the probe's key")
     seconds = time.monotonic() - started
-    timed_out = bool(agent_timed_out) or (exit_code in (124, 137) and seconds >= timeout)
+    timed_out = bool(agent_timed_out) or overran(exit_code, seconds, timeout)
     return ExecResult(
         exit_code,
         payload[:out_size].decode("utf-8", "replace"),

@@ -123,7 +123,7 @@ def target_for(api: docker.APIClient, host_container: str, probe_container: str)
         "/srv/.academy/pg",
         False,
         agent_address=_address(probe),
-        agent_key=probe_agent.key_of(probe.get("Config", {}).get("Env")) or "",
+        agent_key=probe_agent.key_of(probe.get("Config", {}).get("Env")),
     )
 
 

@@ -46,10 +46,9 @@ def run_command(
 ) -> ExecResult:
     """Run command in container under `timeout`, feeding stdin, and collect what it did."""
     started = time.monotonic()
-    wrapped = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
     exec_id = api.exec_create(
         container,
-        wrapped,
+        limited(command, timeout),
         stdin=stdin is not None,
         user=user,
         environment=env or None,
@@ -64,8 +63,7 @@ def run_command(
         sock.close()
     exit_code = -1 if client_timeout else _exit_code(api, exec_id)
     seconds = time.monotonic() - started
-    # `timeout` exits 124 (or 137 after --kill-after) when it had to stop the command.
-    timed_out = client_timeout or (exit_code in (124, 137) and seconds >= timeout)
+    timed_out = client_timeout or overran(exit_code, seconds, timeout)
     return ExecResult(
         exit_code,
         out.decode("utf-8", "replace"),
@@ -73,6 +71,16 @@ def run_command(
         round(seconds, 3),
         timed_out,
     )
+
+
+def limited(command: list[str], timeout: float) -> list[str]:
+    """Return command run under `timeout`, which kills it where it runs when it overruns."""
+    return ["timeout", "--kill-after=2", f"{timeout:g}", *command]
+
+
+def overran(exit_code: int, seconds: float, timeout: float) -> bool:
+    """Tell whether `timeout` had to stop a command: it exits 124 (137 after --kill-after)."""
+    return exit_code in (124, 137) and seconds >= timeout
 
 
 def _exit_code(api: docker.APIClient, exec_id: str) -> int:
