@@ -129,8 +129,23 @@ sub serve {
     shutdown($conn, 1);
 }
 
+# The command's stdin as an unlinked file on the probe's /tmp: bash reads a script from a pipe one
+# byte per read(2), and from a file a block at a time. A pipe when the file cannot be made.
+sub stdin_file {
+    my ($stdin) = @_;
+    return undef unless length $stdin;
+    my $path = "/tmp/.academy-stdin-" . random_hex();
+    sysopen(my $file, $path, POSIX::O_RDWR() | POSIX::O_CREAT() | POSIX::O_EXCL(), 0600)
+        or return undef;
+    unlink $path;
+    binmode $file;
+    return (write_all($file, $stdin) && sysseek($file, 0, 0)) ? $file : undef;
+}
+
 sub run_command {
     my ($deadline, $stdin, @argv) = @_;
+    my $in_file = stdin_file($stdin);
+    $stdin = '' if $in_file;
     pipe(my $in_read, my $in_write) or return (-1, 0, '', "probe agent: pipe: $!");
     pipe(my $out_read, my $out_write) or return (-1, 0, '', "probe agent: pipe: $!");
     pipe(my $err_read, my $err_write) or return (-1, 0, '', "probe agent: pipe: $!");
@@ -141,13 +156,14 @@ sub run_command {
         POSIX::setsid();
         $SIG{$_} = 'DEFAULT' for qw(PIPE TERM ALRM CHLD);
         chdir '/';
-        open(STDIN, '<&', $in_read) && open(STDOUT, '>&', $out_write)
+        open(STDIN, '<&', $in_file // $in_read) && open(STDOUT, '>&', $out_write)
             && open(STDERR, '>&', $err_write) or POSIX::_exit(126);
         POSIX::close($_) for 3 .. 255;
         { no warnings 'exec'; exec { $argv[0] } @argv; }
         POSIX::_exit(127);
     }
     close $in_read;
+    close $in_file if $in_file;
     close $out_write;
     close $err_write;
     $_->blocking(0) for $in_write, $out_read, $err_read;

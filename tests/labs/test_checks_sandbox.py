@@ -202,6 +202,63 @@ def test_several_statements_share_one_connection_and_come_back_apart(probe_box):
     assert observed["pids"] == "1"  # one backend answered both
 
 
+def test_a_part_switches_only_on_a_line_of_exactly_the_token_and_a_number(probe_box):
+    result = run(
+        probe_box,
+        probe_check(
+            't=@@feed; out=$(printf \'%s\\n\' $t "$t 1" a "$t 2 x" " $t\t2 " b "$t 1"; '
+            "printf 'c|d')\n"
+            "obs one \"$(part 1 <<<\"$out\" | tr '\\n' ';')\"\n"
+            "obs two \"$(part 2 <<<\"$out\" | tr '\\n' ';')\"\n"
+            'obs none "[$(part 3 <<<"$out")]"\n',
+        ),
+    )
+    observed = observations(result)
+    # A third field makes a row, not a marker; the last line counts without its newline.
+    assert observed["one"] == "a;@@feed 2 x;c|d;"
+    assert observed["two"] == "b;"
+    assert observed["none"] == "[]"
+
+
+def test_the_process_table_names_users_from_the_image(probe_box):
+    result = run(
+        probe_box,
+        probe_check(
+            'obs header "$(head -1 $ACADEMY_RUN/ps)"\n'
+            "obs init \"$(awk '$1 == 1 { print $2 }' $ACADEMY_RUN/ps)\"\n"
+            'obs pg "$(awk \'$7 == "postgres" { print $2 }\' $ACADEMY_RUN/ps | sort -u)"\n'
+            "obs blanks \"$(grep -c '  ' $ACADEMY_RUN/ps)\"\n",
+        ),
+    )
+    observed = observations(result)
+    assert observed["header"] == "PID USER %CPU RSS_KB ELAPSED_S STAT COMM ARGS"
+    assert observed["init"] == "root"
+    assert observed["pg"] == "postgres"
+    assert observed["blanks"] == "0"  # fields one blank apart, as scripts split them
+
+
+def test_a_changed_or_replaced_ops_script_is_flagged_and_a_fifo_does_not_hold_the_check(
+    probe_box,
+):
+    ops = "/home/impactlink/scripts"
+    seed = "/opt/srv-seed/home/impactlink/scripts"
+    quiet = run(probe_box, probe_check("obs ok 1"))
+    assert quiet.tamper == ""
+    probe_box.sh(
+        f"echo 'echo extra' >> {ops}/deploy.sh && rm {ops}/backup.sh && mkfifo {ops}/backup.sh"
+    )
+    try:
+        result = run(probe_box, probe_check("obs ok 1", timeout=20))
+    finally:
+        probe_box.sh(f"rm -f {ops}/backup.sh && cp -p {seed}/deploy.sh {seed}/backup.sh {ops}/")
+    assert result.outcome == "failed"
+    assert "OBS ok 1" in result.output  # the script itself still ran, within its time limit
+    assert "deploy.sh differs" in result.tamper
+    assert "backup.sh differs" in result.tamper
+    assert "rollback.sh" not in result.tamper
+    assert run(probe_box, probe_check("obs ok 1")).tamper == ""
+
+
 def test_a_redirecting_rc_file_cannot_move_the_probe_and_is_flagged(probe_box):
     probe_box.sh("printf 'url = \"http://127.0.0.1:9/\"\\n' > /root/.curlrc")
     try:

@@ -95,6 +95,19 @@ def test_the_agent_answers_as_an_exec_would(runtime, shared_sandbox, script):
     assert by_agent.stderr == by_exec.stderr
 
 
+def test_a_scripts_text_reaches_bash_as_a_file_that_nothing_else_can_open(runtime, shared_sandbox):
+    # A file, so bash reads the script in blocks rather than a byte per read; unlinked before the
+    # command starts, so it is on no disk, not even the probe's own /tmp.
+    result = runtime.probe(
+        shared_sandbox,
+        "prod",
+        "stat -L -c %F /proc/self/fd/0; ls -A /tmp | grep -c . || true",
+        tamper_scan=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split() == ["regular", "file", "0"]
+
+
 def test_a_script_too_big_for_the_agent_runs_by_exec(runtime, shared_sandbox):
     # A process table inflated by huge command lines must not cost the check its answer.
     filler = "#" + "x" * 1023 + "\n"
