@@ -182,7 +182,7 @@ real_api_observations() {
 declare -A _names=()
 while IFS=: read -r _n _ _u _; do [ -n "$_u" ] && _names[$_u]=$_n; done </etc/passwd
 {
-  if IFS= read -r _l; then
+  if IFS= read -r _l && [ -n "$_l" ]; then
     printf '%s\n' 'PID USER %CPU RSS_KB ELAPSED_S STAT COMM ARGS'
     while read -r -a _f || [ "${#_f[@]}" -gt 0 ]; do
       [ "${#_f[@]}" -gt 1 ] && [ -n "${_names[${_f[1]}]+set}" ] && _f[1]=${_names[${_f[1]}]}

@@ -235,6 +235,9 @@ def test_the_process_table_names_users_from_the_image(probe_box):
     assert observed["init"] == "root"
     assert observed["pg"] == "postgres"
     assert observed["blanks"] == "0"  # fields one blank apart, as scripts split them
+    # A script that names neither the table nor a helper reading it is given none.
+    unasked = run(probe_box, probe_check('obs lines "$(wc -l </run/academy/ps)"'))
+    assert observations(unasked)["lines"] == "0"
 
 
 def test_a_changed_or_replaced_ops_script_is_flagged_and_a_fifo_does_not_hold_the_check(

@@ -182,3 +182,38 @@ def test_benchmark_percentiles_and_json_keys(values, p50, p95):
     assert filled["fill_mem_per_host_mb"] == 80.0
     assert {"fill_seconds", "fill_limit", "fill_cpu_percent", "cleaned_up"} <= set(filled)
     assert any("really started at once" in line for line in figures.lines())
+
+
+def test_every_prelude_helper_that_reads_the_process_table_is_known():
+    import re
+
+    from app.sandboxes.probes import PRELUDE_FILE, PROCESS_TABLE_READERS, reads_process_table
+
+    text = PRELUDE_FILE.read_text()
+    bodies = dict(re.findall(r"^(\w+)\(\) \{\n(.*?)^\}", text, re.S | re.M))
+    readers = {name for name, body in bodies.items() if "$ACADEMY_RUN/ps" in body}
+    # ... and the helpers calling those, until nothing new turns up.
+    while grown := {
+        name
+        for name, body in bodies.items()
+        if name not in readers and any(re.search(rf"\b{r}\b", body) for r in readers)
+    }:
+        readers |= grown
+    assert readers == {"nginx_reloaded_since", "api_start_ms", "real_api_observations"}
+    assert readers <= set(PROCESS_TABLE_READERS)
+    assert all(reads_process_table(f"x=$({name} 1)") for name in readers)
+    assert reads_process_table('awk 1 "$ACADEMY_RUN/ps"')
+    assert not reads_process_table("hpsql impactlink_prod 'SELECT 1'")
+
+
+def test_no_lab_reads_the_process_table_by_a_literal_path():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "labs"
+    literal = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.sh"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "/run/academy" in line or "/tmp/academy" in line
+    ]
+    assert literal == []
