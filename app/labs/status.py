@@ -3,6 +3,8 @@ and the check runs as evidence."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,6 +15,53 @@ from app.extensions import db
 from app.labs import services
 from app.labs.models import CheckRun, LabSession, RunStatus, Trigger
 from app.labs.values import fill
+
+# The lab page's poll while a run is pending may wait for it here (`?wait=1`), so the result
+# shows as soon as it is stored rather than at the page's next poll (up to half a second later,
+# plus that request). A waiting request holds a web thread, so each process lets only
+# RUN_WAITERS wait at once; the others answer at once, and the page polls as before.
+RUN_WAIT_SECONDS = 3.0
+RUN_WAIT_STEP = 0.05
+RUN_WAITERS = 6
+_waiters = threading.BoundedSemaphore(RUN_WAITERS)
+
+
+def wait_for_a_run(session_id: int, seconds: float = RUN_WAIT_SECONDS) -> bool:
+    """Wait until one of the session's pending check runs is done; False if none ended.
+
+    Returns at once when nothing is pending or RUN_WAITERS requests already wait. Each look is
+    one small query by primary key, in its own transaction, so every commit is seen.
+    """
+    pending = _pending_ids(session_id)
+    if not pending or not _waiters.acquire(blocking=False):
+        return False
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(RUN_WAIT_STEP)
+            done = db.session.scalar(
+                select(CheckRun.id)
+                .where(CheckRun.id.in_(pending), CheckRun.status == RunStatus.DONE.value)
+                .limit(1)
+            )
+            db.session.commit()  # end the read: the next look sees newer commits
+            if done is not None:
+                return True
+        return False
+    finally:
+        _waiters.release()
+
+
+def _pending_ids(session_id: int) -> list[int]:
+    ids = list(
+        db.session.scalars(
+            select(CheckRun.id).where(
+                CheckRun.session_id == session_id, CheckRun.status != RunStatus.DONE.value
+            )
+        )
+    )
+    db.session.commit()
+    return ids
 
 
 def session_status(session: LabSession, lab: Lab, sandbox: Any = None) -> dict[str, Any]:

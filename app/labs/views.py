@@ -29,7 +29,7 @@ from app.coordination.services import can_oversee
 from app.labs import exam, services, updates
 from app.labs.forms import AnswerForm, ExamRecordForm, ExamReviewForm, LabActionForm, UpdateForm
 from app.labs.models import LabSession, SessionStatus, Trigger
-from app.labs.status import evidence_rows, session_status, task_views
+from app.labs.status import evidence_rows, session_status, task_views, wait_for_a_run
 from app.labs.values import fill_html
 from app.web import after_commit
 
@@ -308,8 +308,15 @@ def review_record(session_id: int) -> Response | tuple[str, int]:
 @bp.route("/sessions/<int:session_id>/status")
 @login_required
 def status(session_id: int) -> Response:
-    """Return the session's state for the lab page to poll."""
+    """Return the session's state for the lab page to poll.
+
+    With `wait=1`, a poll made while a check run is pending answers when one ends (or after
+    status.RUN_WAIT_SECONDS), so the page shows a result as soon as it is stored.
+    """
     session, lab = _visible_session(session_id)
+    if request.args.get("wait") == "1" and session.status == SessionStatus.ACTIVE.value:
+        wait_for_a_run(session.id)
+        session, lab = _visible_session(session_id)  # read again after the wait
     from app.sandboxes.services import sandbox_for
 
     sandbox = sandbox_for(session.sandbox_id) if session.sandbox_id else None

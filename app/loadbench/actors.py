@@ -242,7 +242,10 @@ class LabPage:
                 recorder.count("check_presses_pending_at_end")
                 return
             time.sleep(pending_poll(time.perf_counter() - started))
-            status = self.browser.get(self.session.status_path, "lab status (check pending)").json()
+            # As the page does: the server holds this poll until a run ends (status.py).
+            status = self.browser.get(
+                f"{self.session.status_path}?wait=1", "lab status (waits for a run)"
+            ).json()
             if not isinstance(status, dict):
                 continue
             last = status.get("last_run") or {}

@@ -185,6 +185,9 @@
     if (lastStatus === "active" && continuous && visible && !waitingForRun && now - lastAuto >= AUTO_EVERY) {
       lastAuto = now;
       request = post(checkUrl, { auto: true });
+    } else if (lastStatus === "active" && waitingForRun && pendingRuns.length > 0) {
+      // The trainee's own check is pending: the server answers as soon as a run ends.
+      request = get(statusUrl + "?wait=1");
     } else {
       request = get(statusUrl);
     }

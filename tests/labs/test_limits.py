@@ -4,6 +4,7 @@ and answer rate limit, and a status poll that does not write on every request.""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -375,6 +376,63 @@ def test_an_idle_warning_is_cleared_by_the_next_poll(client, running, writes):
     status = client.get(url).get_json()
     assert status["sandbox_warning"] is None
     assert db.session.get(Sandbox, running.sandbox_id).warning is None
+
+
+def _pending_run(lab_session) -> int:
+    run = CheckRun(
+        session_id=lab_session.id,
+        user_id=lab_session.user_id,
+        trigger="button",
+        status="queued",
+        content_version=lab_session.content_version,
+        results=[],
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
+def _finish_soon(app: Flask, run_id: int) -> threading.Thread:
+    """Mark the run done a moment from now, as a worker storing its result would."""
+
+    def finish() -> None:
+        with app.app_context():
+            time.sleep(0.3)
+            db.session.execute(
+                update(CheckRun)
+                .where(CheckRun.id == run_id)
+                .values(status="done", finished_at=utcnow(), seconds=0.3)
+            )
+            db.session.commit()
+
+    worker = threading.Thread(target=finish)
+    worker.start()
+    return worker
+
+
+def test_a_poll_that_may_wait_answers_when_the_pending_run_ends(app, client, running):
+    run_id = _pending_run(running)
+    url = f"/labs/sessions/{running.id}/status"
+    assert client.get(url).get_json()["pending_runs"] == [run_id]  # a plain poll does not wait
+    worker = _finish_soon(app, run_id)
+    status = client.get(f"{url}?wait=1").get_json()
+    worker.join()
+    assert status["pending_runs"] == []
+    assert status["last_run"]["id"] == run_id
+
+
+def test_polls_beyond_the_waiters_allowed_answer_at_once(app, client, running, monkeypatch):
+    from app.labs import status as lab_status
+
+    full = threading.BoundedSemaphore(1)
+    full.acquire()
+    monkeypatch.setattr(lab_status, "_waiters", full)
+    run_id = _pending_run(running)
+    worker = _finish_soon(app, run_id)
+    status = client.get(f"/labs/sessions/{running.id}/status?wait=1").get_json()
+    worker.join()
+    assert status["pending_runs"] == [run_id]  # answered before the run ended
+    assert full.acquire(blocking=False) is False  # and took no waiter's place
 
 
 # -- the embedded default -----------------------------------------------------------------------
