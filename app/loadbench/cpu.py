@@ -24,6 +24,8 @@ from typing import Any
 
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 CGROUP_DOCKER = Path("/sys/fs/cgroup/cpuacct/docker")
+# Probes run beside it, in a group of their own (app/sandboxes/probes.py).
+CGROUP_PROBES = Path("/sys/fs/cgroup/cpuacct/academy-probes")
 
 
 def _stat(pid: int) -> tuple[int, float] | None:
@@ -70,7 +72,16 @@ def machine_seconds() -> float:
 
 
 def _cgroup_seconds(container_id: str) -> float | None:
-    path = CGROUP_DOCKER / container_id if container_id else CGROUP_DOCKER
+    """Return a container's CPU seconds, or every container's for an empty id."""
+    if not container_id:
+        groups = [_usage(CGROUP_DOCKER), _usage(CGROUP_PROBES)]
+        found = [g for g in groups if g is not None]
+        return sum(found) if found else None
+    used = _usage(CGROUP_DOCKER / container_id)
+    return used if used is not None else _usage(CGROUP_PROBES / container_id)
+
+
+def _usage(path: Path) -> float | None:
     try:
         return int((path / "cpuacct.usage").read_text()) / 1e9
     except (OSError, ValueError):
@@ -109,7 +120,7 @@ class Recorder:
                 if used is not None:
                     self.seen[container] = used
             values["sandboxes (this run)"] = sum(self.seen.values())
-        everything = _cgroup_seconds("")  # the docker cgroup itself: every container
+        everything = _cgroup_seconds("")  # the engine's group and the probes': every container
         if everything is not None:
             values["containers (all)"] = everything
         values["machine"] = machine_seconds()

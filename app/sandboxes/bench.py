@@ -455,6 +455,7 @@ def _cgroup(container_id: str, controller: str, name: str) -> Path | None:
     root = Path("/sys/fs/cgroup")
     for candidate in (
         root / controller / "docker" / container_id / name,
+        root / controller / "academy-probes" / container_id / name,  # probes.PROBE_CGROUP_PARENT
         root / controller / "system.slice" / f"docker-{container_id}.scope" / name,
         root / "system.slice" / f"docker-{container_id}.scope" / name,
         root / "docker" / container_id / name,

@@ -35,6 +35,17 @@ PROBE_MEMORY = "96m"
 # other trainees' work), the probe's scripts get four times the CPU weight of a sandbox host
 # (Docker's default weight is 1024). Its cap of half a core still holds.
 PROBE_CPU_SHARES = 4096
+# On a local engine with cgroup v1's cgroupfs driver, probes run in a CPU group of their own at the
+# top of the hierarchy, beside the engine's /docker group that holds every sandbox host. Inside
+# /docker a probe's weight only counts against the hosts (their setups, the trainees' commands);
+# the group itself gets one share of the machine beside the platform's services, so under load a
+# probe waited for CPU at every process it started. A probe runs only the platform's own scripts,
+# so its group weighs as much as eight services, and all probes together are capped at
+# PROBE_GROUP_CORES so that checks can never take the machine from the web pages.
+PROBE_CGROUP_PARENT = "/academy-probes"
+PROBE_GROUP_SHARES = 8192
+PROBE_GROUP_CORES = 1.0
+CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
 # What root in the probe may do: read every file of the host's disk (ro), become postgres for
 # peer authentication. Nothing else.
 PROBE_CAPS = ["DAC_OVERRIDE", "DAC_READ_SEARCH", "SETUID", "SETGID"]
@@ -83,6 +94,29 @@ def probe_name(sandbox_id: str, host: str) -> str:
     return f"ac-{sandbox_id}-{host}-probe"
 
 
+def probe_cgroup_parent(api: docker.APIClient, local_engine: bool) -> str | None:
+    """Make the probes' CPU group ready and return it as a cgroup parent; None where the engine
+    places containers itself (remote, systemd driver, cgroup v2) or the group cannot be set."""
+    if not local_engine or not (CPU_HIERARCHY / "cpu.shares").is_file():
+        return None
+    try:
+        info = api.info()
+    except docker.errors.APIError:
+        return None
+    if info.get("CgroupDriver") != "cgroupfs" or str(info.get("CgroupVersion", "1")) != "1":
+        return None
+    group = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "cpu.shares").write_text(f"{PROBE_GROUP_SHARES}\n")
+        period = int((group / "cpu.cfs_period_us").read_text())
+        (group / "cpu.cfs_quota_us").write_text(f"{int(period * PROBE_GROUP_CORES)}\n")
+    except (OSError, ValueError) as problem:
+        log.warning("probes stay in the engine's CPU group: %s", problem)
+        return None
+    return PROBE_CGROUP_PARENT
+
+
 def start_probe(
     api: docker.APIClient,
     sandbox_id: str,
@@ -91,11 +125,13 @@ def start_probe(
     volume: str | None,
     network: str,
     labels: dict[str, str],
+    cgroup_parent: str | None = None,
 ) -> None:
     """Start the host's probe with its disk mounted read-only (none when /srv is a tmpfs)."""
     if volume is None:
         return
     host_config = api.create_host_config(
+        cgroup_parent=cgroup_parent,
         network_mode=network,
         read_only=True,
         mounts=[docker.types.Mount(target="/srv", source=volume, type="volume", read_only=True)],

@@ -24,8 +24,11 @@ from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
 from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
 from app.sandboxes.firewall import Firewall, Plan, firewall_for
 from app.sandboxes.probes import (
+    CPU_HIERARCHY,
+    PROBE_CGROUP_PARENT,
     PROBE_CPU_SHARES,
     PROBE_LABEL,
+    probe_cgroup_parent,
     probe_name,
     run_probe,
     start_probe,
@@ -47,8 +50,16 @@ BUILD_HINT = "run `academy images build`"
 # background traffic, other trainees' commands). The caps (nano_cpus) still hold.
 HOST_CPU_SHARES = 1024
 CHECK_CPU_SHARES = 65536
-# Where a local engine using cgroup v1's cgroupfs driver keeps its containers' CPU groups.
+# Where a local engine using cgroup v1's cgroupfs driver keeps its containers' CPU groups: the
+# hosts under /docker, the probes under their own group (probes.PROBE_CGROUP_PARENT).
 CPU_CGROUPS = Path("/sys/fs/cgroup/cpu/docker")
+PROBE_CPU_CGROUPS = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
+
+
+def _cpu_group(container_id: str) -> Path:
+    """Return the CPU group directory of a container on a local cgroup v1 cgroupfs engine."""
+    probe = PROBE_CPU_CGROUPS / container_id
+    return probe if probe.is_dir() else CPU_CGROUPS / container_id
 
 
 def _usual_shares(container: dict[str, Any]) -> int:
@@ -142,6 +153,13 @@ class DockerRuntime:
         self._boosts: dict[str, int] = {}
         self._raising: dict[str, threading.Thread] = {}
         self._boost_lock = threading.Lock()
+        self._probe_parent: str | bool | None = False  # False: not looked up yet
+
+    def probe_parent(self) -> str | None:
+        """Return the cgroup parent for probes (probes.probe_cgroup_parent), looked up once."""
+        if self._probe_parent is False:
+            self._probe_parent = probe_cgroup_parent(self.api, self.url.startswith("unix://"))
+        return self._probe_parent if isinstance(self._probe_parent, str) else None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -224,6 +242,7 @@ class DockerRuntime:
             disk.mount["Source"] if disk.mount else None,
             network,
             labels,
+            self.probe_parent(),
         )
 
     @contextlib.contextmanager
@@ -303,15 +322,15 @@ class DockerRuntime:
         """Set a container's CPU weight: in its cgroup directly, through the engine otherwise.
 
         A local engine with cgroup v1's cgroupfs driver keeps each container's CPU weight in
-        CPU_CGROUPS/<id>/cpu.shares. Writing it there takes microseconds, where the engine's API
-        takes 0.1 to 0.3 s on a loaded machine and starts a runtime process each time, which is
-        CPU the checks wait for. Elsewhere (a remote engine, cgroup v2, a worker in a container)
-        the API does it. The engine's own record keeps the usual weight; the block that raised
-        the weight puts it back.
+        its group's cpu.shares (_cpu_group). Writing it there takes microseconds, where the
+        engine's API takes 0.1 to 0.3 s on a loaded machine and starts a runtime process each
+        time, which is CPU the checks wait for. Elsewhere (a remote engine, cgroup v2, a worker
+        in a container) the API does it. The engine's own record keeps the usual weight; the
+        block that raised the weight puts it back.
         """
         if self.url.startswith("unix://"):
             try:
-                (CPU_CGROUPS / container_id / "cpu.shares").write_text(f"{shares}\n")
+                (_cpu_group(container_id) / "cpu.shares").write_text(f"{shares}\n")
                 return
             except OSError:
                 pass
@@ -323,7 +342,7 @@ class DockerRuntime:
         details = self.api.inspect_container(container)
         if self.url.startswith("unix://"):
             try:
-                return int((CPU_CGROUPS / details["Id"] / "cpu.shares").read_text())
+                return int((_cpu_group(details["Id"]) / "cpu.shares").read_text())
             except (OSError, ValueError):
                 pass
         return int(details["HostConfig"]["CpuShares"] or HOST_CPU_SHARES)
@@ -495,6 +514,7 @@ class DockerRuntime:
                 volume,
                 network_name(sandbox_id),
                 labels,
+                self.probe_parent(),
             )
             return True
         except docker.errors.APIError as error:

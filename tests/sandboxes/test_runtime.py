@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -136,6 +137,40 @@ def test_probes_are_capped_and_weighted_above_the_hosts(runtime, shared_sandbox)
     assert probe["Privileged"] is False
     assert probe["ReadonlyRootfs"] is True
     assert probe["CapDrop"] == ["ALL"]
+
+
+def test_probes_have_a_cpu_group_beside_the_engines_capped_at_one_core(runtime, shared_sandbox):
+    from app.sandboxes.probes import (
+        CPU_HIERARCHY,
+        PROBE_CGROUP_PARENT,
+        PROBE_GROUP_CORES,
+        PROBE_GROUP_SHARES,
+    )
+
+    info = runtime.api.info()
+    probe = runtime.api.inspect_container(probe_name(shared_sandbox, "prod"))
+    host = runtime.api.inspect_container(container_name(shared_sandbox, "prod"))
+    assert host["HostConfig"]["CgroupParent"] == ""
+    if not (
+        runtime.url.startswith("unix://")
+        and info.get("CgroupDriver") == "cgroupfs"
+        and str(info.get("CgroupVersion", "1")) == "1"
+    ):
+        assert probe["HostConfig"]["CgroupParent"] == ""  # the engine places it, as any other
+        return
+    assert probe["HostConfig"]["CgroupParent"] == PROBE_CGROUP_PARENT
+    group = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
+    assert int((group / "cpu.shares").read_text()) == PROBE_GROUP_SHARES
+    period = int((group / "cpu.cfs_period_us").read_text())
+    assert int((group / "cpu.cfs_quota_us").read_text()) == int(period * PROBE_GROUP_CORES)
+    # The agent, and so every script it starts, runs in that group.
+    agent = str(probe["State"]["Pid"])
+    cpu_line = next(
+        line
+        for line in Path(f"/proc/{agent}/cgroup").read_text().splitlines()
+        if ":cpu," in line or line.split(":")[1] == "cpu"
+    )
+    assert cpu_line.split(":")[2] == f"{PROBE_CGROUP_PARENT}/{probe['Id']}"
 
 
 def test_a_running_check_gives_its_sandbox_the_cpu_first_and_then_gives_it_back(
