@@ -26,6 +26,7 @@ from app.clock import as_utc
 from app.content import get_catalog
 from app.content.labs import Lab, labs_of
 from app.coordination.services import can_oversee
+from app.extensions import db
 from app.labs import exam, services, updates
 from app.labs.forms import AnswerForm, ExamRecordForm, ExamReviewForm, LabActionForm, UpdateForm
 from app.labs.models import LabSession, SessionStatus, Trigger
@@ -316,7 +317,7 @@ def status(session_id: int) -> Response:
     session, lab = _visible_session(session_id)
     if request.args.get("wait") == "1" and session.status == SessionStatus.ACTIVE.value:
         wait_for_a_run(session.id)
-        session, lab = _visible_session(session_id)  # read again after the wait
+        db.session.refresh(session)  # as it is after the wait
     from app.sandboxes.services import sandbox_for
 
     sandbox = sandbox_for(session.sandbox_id) if session.sandbox_id else None

@@ -22,10 +22,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from app.sandboxes.probes import PROBE_CGROUP_PARENT
+
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 CGROUP_DOCKER = Path("/sys/fs/cgroup/cpuacct/docker")
 # Probes run beside it, in a group of their own (app/sandboxes/probes.py).
-CGROUP_PROBES = Path("/sys/fs/cgroup/cpuacct/academy-probes")
+CGROUP_PROBES = Path("/sys/fs/cgroup/cpuacct") / PROBE_CGROUP_PARENT.strip("/")
 
 
 def _stat(pid: int) -> tuple[int, float] | None:

@@ -36,7 +36,7 @@ from app.extensions import db
 from app.sandboxes import pool
 from app.sandboxes.capacity import RESERVED_MB, available_memory_mb, machine_memory_mb, measure
 from app.sandboxes.models import LIVE, Sandbox, SandboxStatus
-from app.sandboxes.probes import PROBE_LABEL
+from app.sandboxes.probes import PROBE_CGROUP_PARENT, PROBE_LABEL
 from app.sandboxes.runtime import SCOPE_LABEL, DockerRuntime, SandboxUnavailable, get_runtime
 from app.sandboxes.services import DEFAULT_PROFILE, release, request_sandbox
 from app.sandboxes.supervisor import Supervisor
@@ -455,7 +455,7 @@ def _cgroup(container_id: str, controller: str, name: str) -> Path | None:
     root = Path("/sys/fs/cgroup")
     for candidate in (
         root / controller / "docker" / container_id / name,
-        root / controller / "academy-probes" / container_id / name,  # probes.PROBE_CGROUP_PARENT
+        root / controller / PROBE_CGROUP_PARENT.strip("/") / container_id / name,
         root / controller / "system.slice" / f"docker-{container_id}.scope" / name,
         root / "system.slice" / f"docker-{container_id}.scope" / name,
         root / "docker" / container_id / name,

@@ -46,6 +46,7 @@ PROBE_CGROUP_PARENT = "/academy-probes"
 PROBE_GROUP_SHARES = 8192
 PROBE_GROUP_CORES = 1.0
 CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
+PROBE_CPU_GROUP = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
 # What root in the probe may do: read every file of the host's disk (ro), become postgres for
 # peer authentication. Nothing else.
 PROBE_CAPS = ["DAC_OVERRIDE", "DAC_READ_SEARCH", "SETUID", "SETGID"]
@@ -105,12 +106,11 @@ def probe_cgroup_parent(api: docker.APIClient, local_engine: bool) -> str | None
         return None
     if info.get("CgroupDriver") != "cgroupfs" or str(info.get("CgroupVersion", "1")) != "1":
         return None
-    group = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
     try:
-        group.mkdir(exist_ok=True)
-        (group / "cpu.shares").write_text(f"{PROBE_GROUP_SHARES}\n")
-        period = int((group / "cpu.cfs_period_us").read_text())
-        (group / "cpu.cfs_quota_us").write_text(f"{int(period * PROBE_GROUP_CORES)}\n")
+        PROBE_CPU_GROUP.mkdir(exist_ok=True)
+        (PROBE_CPU_GROUP / "cpu.shares").write_text(f"{PROBE_GROUP_SHARES}\n")
+        period = int((PROBE_CPU_GROUP / "cpu.cfs_period_us").read_text())
+        (PROBE_CPU_GROUP / "cpu.cfs_quota_us").write_text(f"{int(period * PROBE_GROUP_CORES)}\n")
     except (OSError, ValueError) as problem:
         log.warning("probes stay in the engine's CPU group: %s", problem)
         return None

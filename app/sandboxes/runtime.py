@@ -8,6 +8,7 @@ test suite and a developer's server) sharing one engine never reconcile each oth
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -24,8 +25,7 @@ from app.sandboxes.disks import LOOP, TMPFS, SandboxDisks, loop_devices_usable
 from app.sandboxes.engine import engine_url, lab_images, reachable, scope_for
 from app.sandboxes.firewall import Firewall, Plan, firewall_for
 from app.sandboxes.probes import (
-    CPU_HIERARCHY,
-    PROBE_CGROUP_PARENT,
+    PROBE_CPU_GROUP,
     PROBE_CPU_SHARES,
     PROBE_LABEL,
     probe_cgroup_parent,
@@ -53,12 +53,11 @@ CHECK_CPU_SHARES = 65536
 # Where a local engine using cgroup v1's cgroupfs driver keeps its containers' CPU groups: the
 # hosts under /docker, the probes under their own group (probes.PROBE_CGROUP_PARENT).
 CPU_CGROUPS = Path("/sys/fs/cgroup/cpu/docker")
-PROBE_CPU_CGROUPS = CPU_HIERARCHY / PROBE_CGROUP_PARENT.strip("/")
 
 
 def _cpu_group(container_id: str) -> Path:
     """Return the CPU group directory of a container on a local cgroup v1 cgroupfs engine."""
-    probe = PROBE_CPU_CGROUPS / container_id
+    probe = PROBE_CPU_GROUP / container_id
     return probe if probe.is_dir() else CPU_CGROUPS / container_id
 
 
@@ -153,13 +152,11 @@ class DockerRuntime:
         self._boosts: dict[str, int] = {}
         self._raising: dict[str, threading.Thread] = {}
         self._boost_lock = threading.Lock()
-        self._probe_parent: str | bool | None = False  # False: not looked up yet
 
+    @functools.cached_property
     def probe_parent(self) -> str | None:
         """Return the cgroup parent for probes (probes.probe_cgroup_parent), looked up once."""
-        if self._probe_parent is False:
-            self._probe_parent = probe_cgroup_parent(self.api, self.url.startswith("unix://"))
-        return self._probe_parent if isinstance(self._probe_parent, str) else None
+        return probe_cgroup_parent(self.api, self.url.startswith("unix://"))
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -242,7 +239,7 @@ class DockerRuntime:
             disk.mount["Source"] if disk.mount else None,
             network,
             labels,
-            self.probe_parent(),
+            self.probe_parent,
         )
 
     @contextlib.contextmanager
@@ -514,7 +511,7 @@ class DockerRuntime:
                 volume,
                 network_name(sandbox_id),
                 labels,
-                self.probe_parent(),
+                self.probe_parent,
             )
             return True
         except docker.errors.APIError as error:

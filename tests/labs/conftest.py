@@ -20,7 +20,9 @@ from app.config import ROOT, Settings
 from app.content.catalog import Catalog, load_programme_catalog
 from app.content.errors import Problems
 from app.content.labs import Lab, load_labs, read_lab
+from app.extensions import db
 from app.labs import jobs
+from app.labs.models import CheckRun, Trigger
 from app.labs.values import draw_values
 
 CONTENT = Path(__file__).parent / "content"
@@ -64,6 +66,21 @@ def catalog_with(*labs: Lab) -> Catalog:
     catalog = load_programme_catalog(settings, Problems(ROOT))
     catalog.sections["labs"] = {lab.id: lab for lab in labs}
     return catalog
+
+
+def queue_run(lab_session: Any, trigger: Trigger, status: str = "queued") -> CheckRun:
+    """Store a check run of the session as a press or the page would queue it."""
+    run = CheckRun(
+        session_id=lab_session.id,
+        user_id=lab_session.user_id,
+        trigger=trigger.value,
+        status=status,
+        content_version=lab_session.content_version,
+        results=[],
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,11 @@ from app.auth.services import create_user
 from app.clock import utcnow
 from app.extensions import db
 from app.labs import jobs, services
-from app.labs.models import CheckRun, LabSession
+from app.labs.models import CheckRun, LabSession, Trigger
 from app.sandboxes.models import Sandbox
 from tests.browser import build_app
 from tests.conftest import PASSWORD, csrf_token, login
+from tests.labs.conftest import queue_run
 
 
 @pytest.fixture
@@ -378,20 +379,6 @@ def test_an_idle_warning_is_cleared_by_the_next_poll(client, running, writes):
     assert db.session.get(Sandbox, running.sandbox_id).warning is None
 
 
-def _pending_run(lab_session) -> int:
-    run = CheckRun(
-        session_id=lab_session.id,
-        user_id=lab_session.user_id,
-        trigger="button",
-        status="queued",
-        content_version=lab_session.content_version,
-        results=[],
-    )
-    db.session.add(run)
-    db.session.commit()
-    return run.id
-
-
 def _finish_soon(app: Flask, run_id: int) -> threading.Thread:
     """Mark the run done a moment from now, as a worker storing its result would."""
 
@@ -411,7 +398,7 @@ def _finish_soon(app: Flask, run_id: int) -> threading.Thread:
 
 
 def test_a_poll_that_may_wait_answers_when_the_pending_run_ends(app, client, running):
-    run_id = _pending_run(running)
+    run_id = queue_run(running, Trigger.BUTTON).id
     url = f"/labs/sessions/{running.id}/status"
     assert client.get(url).get_json()["pending_runs"] == [run_id]  # a plain poll does not wait
     worker = _finish_soon(app, run_id)
@@ -427,7 +414,7 @@ def test_polls_beyond_the_waiters_allowed_answer_at_once(app, client, running, m
     full = threading.BoundedSemaphore(1)
     full.acquire()
     monkeypatch.setattr(lab_status, "_waiters", full)
-    run_id = _pending_run(running)
+    run_id = queue_run(running, Trigger.BUTTON).id
     worker = _finish_soon(app, run_id)
     status = client.get(f"/labs/sessions/{running.id}/status?wait=1").get_json()
     worker.join()

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.labs import jobs, services, status
 from app.labs.models import CheckRun, LabSession, Trigger
 from app.sandboxes.models import Sandbox
+from tests.labs.conftest import queue_run
 
 
 @pytest.fixture
@@ -320,20 +321,6 @@ def test_two_presses_for_different_tasks_before_a_run_share_one_run_of_both(app,
     )
     assert two.id == one.id
     assert two.task_id is None
-
-
-def queue_run(lab_session, trigger: Trigger, status: str = "queued") -> CheckRun:
-    run = CheckRun(
-        session_id=lab_session.id,
-        user_id=lab_session.user_id,
-        trigger=trigger.value,
-        status=status,
-        content_version=lab_session.content_version,
-        results=[],
-    )
-    db.session.add(run)
-    db.session.commit()
-    return run
 
 
 def test_automatic_runs_wait_while_any_press_is_queued_or_running(app, active, monkeypatch):
